@@ -1,0 +1,63 @@
+# Thin wrappers over the project's CLIs. Every target creates .venv from requirements.txt when needed.
+# Windows without make: see README ("Windows") for the plain `python -m ...` commands.
+
+PYTHON ?= python3
+VENV := .venv
+ifeq ($(OS),Windows_NT)
+  BIN := $(VENV)/Scripts
+else
+  BIN := $(VENV)/bin
+endif
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+
+.PHONY: help venv test lint demo local lab deploy destroy chat bench clean
+
+help:
+	@echo "make demo     run the whole workshop as one demo on a private local cloud"
+	@echo "make test     run the test suite"
+	@echo "make local    start the local cloud on 127.0.0.1:4566 (Ctrl-C stops it)"
+	@echo "make lab      open JupyterLab on notebooks/"
+	@echo "make deploy   deploy every step to the current target"
+	@echo "make destroy  delete everything this prefix created"
+	@echo "make chat NAME=Alice   join the deployed chat from the terminal"
+	@echo "make bench    run the benchmarks (they print figures)"
+
+$(STAMP): requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+
+demo: $(STAMP)
+	$(PY) -m workshop demo $(ARGS)
+
+local: $(STAMP)
+	$(PY) -m local_cloud $(ARGS)
+
+lab: $(STAMP)
+	$(PY) -m workshop lab $(ARGS)
+
+deploy: $(STAMP)
+	$(PY) -m workshop deploy $(ARGS)
+
+destroy: $(STAMP)
+	$(PY) -m workshop destroy $(ARGS)
+
+chat: $(STAMP)
+	$(PY) -m workshop chat --name "$(NAME)" $(ARGS)
+
+bench: $(STAMP)
+	$(PY) -m bench $(ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,85 @@
+"""`python -m local_cloud`: run the local cloud in the foreground until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+
+from .config import DEFAULT_HOST, DEFAULT_PORT, Settings
+from .server import LocalCloudServer
+
+READY_MARKER = "Local cloud listening on"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m local_cloud",
+        description="An embedded AWS for the workshop: IAM, STS, Lambda (running your code), DynamoDB, "
+        "API Gateway WebSocket APIs and CloudWatch Logs on one local port. No account, no Docker, no cost.",
+    )
+    parser.add_argument("--host", default=DEFAULT_HOST, help="address to bind (default %(default)s: this machine only)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port to bind, 0 for a free one (default %(default)s)")
+    parser.add_argument("--region", default=None, help="region reported to clients (default: AWS_DEFAULT_REGION or us-east-1)")
+    parser.add_argument("--quiet", action="store_true", help="log warnings only")
+    return parser.parse_args(argv)
+
+
+def banner(server: LocalCloudServer) -> str:
+    s = server.settings
+    return "\n".join(
+        [
+            f"{READY_MARKER} {s.http_url}",
+            f"  WebSocket APIs: ws://{s.advertised_host}:{s.port}/<apiId>/<stage>",
+            "Point boto3 at it:",
+            f"  export AWS_ENDPOINT_URL={s.http_url}        (Windows: set AWS_ENDPOINT_URL={s.http_url})",
+            f'  or boto3.client("dynamodb", endpoint_url="{s.http_url}", region_name="{s.region}")',
+            "  any access key works locally, e.g. AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test",
+            "Press Ctrl-C to stop.",
+        ]
+    )
+
+
+async def run(args: argparse.Namespace) -> None:
+    settings = Settings(host=args.host, port=args.port)
+    if args.region:
+        settings.region = args.region
+    server = LocalCloudServer(settings)
+    loop = asyncio.get_running_loop()
+    if sys.platform != "win32":
+        # A parent process stops us with SIGTERM: shut down as cleanly as on Ctrl-C.
+        loop.add_signal_handler(signal.SIGTERM, server.stopped.set)
+    await server.start()
+    print(banner(server), flush=True)
+    try:
+        await server.stopped.wait()
+    finally:
+        print("Stopping the local cloud: closing connections and workers...", flush=True)
+        await server.stop()
+        print("Local cloud stopped.", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING if args.quiet else logging.INFO,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+        datefmt="%H:%M:%S",
+    )
+    # Flask/werkzeug inside moto are chatty; the local cloud logs what matters itself.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    try:
+        asyncio.run(run(args))
+    except KeyboardInterrupt:
+        pass
+    except OSError as error:
+        print(f"Could not start the local cloud on {args.host}:{args.port}: {error}.", file=sys.stderr)
+        print("Is another local cloud already running? Stop it, or pick another port with --port.", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""Settings of one local cloud: where it listens and the limits it enforces."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 4566
+DEFAULT_REGION = "us-east-1"
+
+
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+@dataclass
+class Settings:
+    """Everything configurable; defaults follow AWS, environment variables override them."""
+
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    region: str = field(default_factory=lambda: os.environ.get("AWS_DEFAULT_REGION", DEFAULT_REGION))
+    # Lambda runtime: workers per function run invocations in parallel; more callers wait.
+    lambda_max_workers: int = field(default_factory=lambda: _env_int("LOCAL_CLOUD_LAMBDA_MAX_WORKERS", 4))
+    lambda_idle_seconds: float = field(default_factory=lambda: _env_float("LOCAL_CLOUD_LAMBDA_IDLE_SECONDS", 300.0))
+    # WebSocket gateway limits (API Gateway quotas): idle 10 min, at most 2 h per connection.
+    ws_idle_timeout: float = field(default_factory=lambda: _env_float("LOCAL_CLOUD_WS_IDLE_TIMEOUT", 600.0))
+    ws_max_duration: float = field(default_factory=lambda: _env_float("LOCAL_CLOUD_WS_MAX_DURATION", 7200.0))
+    integration_timeout: float = field(default_factory=lambda: _env_float("LOCAL_CLOUD_INTEGRATION_TIMEOUT", 29.0))
+
+    @property
+    def advertised_host(self) -> str:
+        """The host clients should use: a wildcard bind address is not connectable."""
+        return "127.0.0.1" if self.host in ("0.0.0.0", "", "::") else self.host
+
+    @property
+    def http_url(self) -> str:
+        return f"http://{self.advertised_host}:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://{self.advertised_host}:{self.port}"

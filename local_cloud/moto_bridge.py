@@ -1,0 +1,91 @@
+"""Run moto's WSGI application for an aiohttp request, so one port serves every AWS API."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from aiohttp import web
+
+# moto's server application: it picks the service from the signed Authorization header.
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Any]
+
+
+class MotoBridge:
+    """Calls moto in worker threads: moto's backends are synchronous and may block briefly."""
+
+    def __init__(self, threads: int = 8, app: WsgiApp | None = None) -> None:
+        self.app = app or DomainDispatcherApplication(create_backend_app)
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="moto")
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        environ = wsgi_environ(request, body)
+        loop = asyncio.get_running_loop()
+        status, headers, payload = await loop.run_in_executor(self._pool, self.call, environ)
+        response = web.Response(status=status, body=payload)
+        for name, value in headers:
+            # aiohttp computes these itself from the body it sends.
+            if name.lower() in ("content-length", "transfer-encoding", "connection"):
+                continue
+            response.headers.add(name, value)
+        return response
+
+    def call(self, environ: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:
+        """Run the WSGI app to completion and return status, headers and body."""
+        captured: dict[str, Any] = {}
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+            captured["status"] = int(status.split(" ", 1)[0])
+            captured["headers"] = headers
+
+        chunks = self.app(environ, start_response)
+        try:
+            payload = b"".join(chunks)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close:
+                close()
+        return captured["status"], captured["headers"], payload
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def wsgi_environ(request: web.Request, body: bytes) -> dict[str, Any]:
+    """The PEP 3333 environ werkzeug's own server would build for this request."""
+    host, _, port = (request.host or "127.0.0.1").partition(":")
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": request.method,
+        "SCRIPT_NAME": "",
+        # werkzeug expects the raw path decoded as latin-1, like its own server does.
+        "PATH_INFO": request.raw_path.split("?", 1)[0].encode().decode("latin-1"),
+        "QUERY_STRING": request.query_string,
+        "SERVER_NAME": host,
+        "SERVER_PORT": port or "80",
+        "SERVER_PROTOCOL": f"HTTP/{request.version.major}.{request.version.minor}",
+        "REMOTE_ADDR": request.remote or "127.0.0.1",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": request.scheme,
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "CONTENT_LENGTH": str(len(body)),
+    }
+    if request.content_type and "Content-Type" in request.headers:
+        environ["CONTENT_TYPE"] = request.headers["Content-Type"]
+    for name, value in request.headers.items():
+        key = name.upper().replace("-", "_")
+        if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            continue
+        key = f"HTTP_{key}"
+        environ[key] = f"{environ[key]},{value}" if key in environ else value
+    return environ

@@ -1,0 +1,104 @@
+"""The local cloud's single HTTP server: one port for boto3, Lambda invokes, WebSockets and @connections."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+
+from aiohttp import web
+
+from . import patches
+from .config import Settings
+from .gateway import Gateway
+from .lambda_runtime import LambdaRuntime
+from .moto_bridge import MotoBridge
+
+log = logging.getLogger("local_cloud")
+
+# lambda.invoke: POST /2015-03-31/functions/{FunctionName}/invocations
+INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<function>[^/]+)/invocations/?$")
+CONTROL_PREFIX = "/_local_cloud/"
+# Lambda zips arrive base64-encoded inside create_function's JSON body (AWS allows 50 MB).
+MAX_REQUEST_BYTES = 80 * 1024 * 1024
+
+
+class LocalCloudServer:
+    """Owns the three parts (control plane, Lambda runtime, gateway) and their life cycle."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        self.moto = MotoBridge()
+        self.runtime = LambdaRuntime(self.settings)
+        self.gateway = Gateway(self.settings, self.runtime)
+        self.stopped = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+
+    def build_app(self) -> web.Application:
+        app = web.Application(client_max_size=MAX_REQUEST_BYTES)
+        app.router.add_route("*", "/{tail:.*}", self.front_door)
+        return app
+
+    async def front_door(self, request: web.Request) -> web.StreamResponse:
+        """Send each request to the part that owns it; everything else is moto's."""
+        path = request.path
+        if request.headers.get("Upgrade", "").lower() == "websocket":
+            return await self.gateway.handle_websocket(request)
+        if "/@connections/" in path or path.startswith("/@connections"):
+            return await self.gateway.handle_management(request)
+        if request.method == "POST" and INVOKE_PATH.match(path):
+            return await self.runtime.handle_invoke_http(request)
+        if path.startswith(CONTROL_PREFIX):
+            return await self.control(request)
+        return await self.moto.handle(request)
+
+    async def control(self, request: web.Request) -> web.Response:
+        """Tiny admin API used by embedding code: health, and a clean shutdown that works on Windows."""
+        action = request.path[len(CONTROL_PREFIX):]
+        if action == "health":
+            return web.json_response(self.describe())
+        if action == "shutdown" and request.method == "POST":
+            asyncio.get_running_loop().call_soon(self.stopped.set)
+            return web.json_response({"stopping": True})
+        return web.json_response({"message": f"unknown control action {action!r}"}, status=404)
+
+    def describe(self) -> dict[str, object]:
+        return {
+            "service": "local_cloud",
+            "endpoint_url": self.settings.http_url,
+            "websocket_base": self.settings.ws_url,
+            "region": self.settings.region,
+        }
+
+    async def start(self) -> None:
+        """Bind the port (a free one when port is 0) and get every part ready."""
+        patches.apply(self.settings)
+        await self.runtime.start()
+        self._runner = web.AppRunner(
+            self.build_app(), access_log=None, handle_signals=False, shutdown_timeout=2.0
+        )
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.settings.host, self.settings.port)
+        await site.start()
+        if self.settings.port == 0:
+            sockets = self._runner.addresses
+            self.settings.port = int(sockets[0][1])
+        patches.apply(self.settings)  # again, now that the real port is known
+        log.info("local cloud ready: %s", json.dumps(self.describe()))
+
+    async def stop(self) -> None:
+        """Close every WebSocket first (their $disconnect functions still run), then the workers."""
+        await self.gateway.close()
+        await self.runtime.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        self.moto.close()
+
+    async def serve_until_stopped(self) -> None:
+        await self.start()
+        try:
+            await self.stopped.wait()
+        finally:
+            await self.stop()

@@ -1,0 +1,23 @@
+"""Shared fixtures: a private local cloud per test module, on a free port, stopped afterwards."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from local_cloud import LocalCloud
+
+# Tests never reach real AWS: fake credentials and no inherited endpoint or target.
+for _name in ("AWS_ENDPOINT_URL", "WORKSHOP_TARGET", "AWS_PROFILE"):
+    os.environ.pop(_name, None)
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+
+
+@pytest.fixture(scope="module")
+def cloud():
+    """A fresh local cloud in its own process, shared by the tests of one module."""
+    with LocalCloud(mode="subprocess") as running:
+        yield running
