@@ -1,0 +1,371 @@
+"""`python -m workshop chat --name NAME`: an interactive terminal chat client for the deployed chat."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import random
+import sys
+import threading
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+import websocket
+
+from workshop.transcript import Palette, colors_enabled, frame_kind, printable, render_frame, terminal_is_interactive
+
+HELP = """\
+Type a message and press Enter to send it to everyone. Commands:
+  /to NAME message    a private message to one member ("quotes" for names with spaces)
+  /bot message        a public message that the chat bot answers
+  /name NEW           change your name
+  /who                who is in the chat
+  /help               this help
+  /quit               leave (Ctrl-C works too)"""
+
+FIRST_RETRY_SECONDS = 0.5
+MAX_RETRY_SECONDS = 10.0
+CONNECT_TIMEOUT_SECONDS = 10.0
+
+
+class UsageError(ValueError):
+    """A line the client cannot turn into a request; the message says how to write it."""
+
+
+@dataclass
+class Command:
+    """What one typed line asks for: a request to send, or something the client does itself."""
+
+    kind: str  # "send", "who", "help", "quit" or "nothing"
+    payload: dict[str, str] | None = None
+
+
+def split_recipient(rest: str, members: list[str]) -> tuple[str, str]:
+    """Split '/to' arguments into (name, message); names may contain spaces, so known members win."""
+    rest = rest.strip()
+    if rest.startswith('"'):
+        name, quote, message = rest[1:].partition('"')
+        if not quote:
+            raise UsageError('a quoted name needs its closing quote: /to "Ana Maria" hello')
+        return name.strip(), message.strip()
+    for member in sorted(members, key=len, reverse=True):
+        if rest.lower().startswith(member.lower() + " "):
+            return member, rest[len(member):].strip()
+    name, _, message = rest.partition(" ")
+    return name, message.strip()
+
+
+def parse_line(line: str, members: list[str]) -> Command:
+    """Turn what the user typed into a Command (chat-protocol.md names the actions)."""
+    text = line.strip()
+    if not text:
+        return Command("nothing")
+    if not text.startswith("/"):
+        return Command("send", {"action": "sendPublic", "message": text})
+    word, _, rest = text.partition(" ")
+    word, rest = word.lower(), rest.strip()
+    if word == "/to":
+        name, message = split_recipient(rest, members)
+        if not name or not message:
+            raise UsageError("write /to NAME message, for example: /to Bob see you at 5")
+        return Command("send", {"action": "sendPrivate", "to": name, "message": message})
+    if word == "/bot":
+        if not rest:
+            raise UsageError("write /bot message, for example: /bot help")
+        return Command("send", {"action": "sendBot", "message": rest})
+    if word == "/name":
+        if not rest:
+            raise UsageError("write /name NEW, for example: /name Alice")
+        return Command("send", {"action": "setName", "name": rest})
+    if word in ("/who", "/help", "/quit"):
+        return Command(word[1:])
+    if word == "/exit":
+        return Command("quit")
+    raise UsageError(f"unknown command {word}; type /help for the list (a message cannot start with '/')")
+
+
+def join_url(url: str, name: str) -> str:
+    """The chat URL with ?name=..., so the server knows our name from the first moment (and after a reconnect)."""
+    parts = urllib.parse.urlsplit(url)
+    query = [(key, value) for key, value in urllib.parse.parse_qsl(parts.query) if key != "name"]
+    query.append(("name", name))
+    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
+
+
+class Console:
+    """Prints incoming lines above the prompt line, so what the user is typing stays on the last line."""
+
+    def __init__(self, stream: TextIO, palette: Palette, interactive: bool) -> None:
+        self.stream = stream
+        self.palette = palette
+        self.interactive = interactive
+        self.prompt = "> "
+        self._lock = threading.Lock()
+        try:
+            import readline  # only on Unix-likes: gives back the half-typed line after we print
+        except ImportError:
+            readline = None  # type: ignore[assignment]
+        self._readline = readline
+
+    def show(self, line: str) -> None:
+        with self._lock:
+            if not self.interactive:
+                self.stream.write(line + "\n")
+            else:
+                typed = self._readline.get_line_buffer() if self._readline else ""
+                # Wipe the prompt line (ANSI when colors work; otherwise just start a fresh line).
+                wipe = "\r\x1b[2K" if self.palette.enabled else "\n"
+                self.stream.write(f"{wipe}{line}\n{self.prompt}{typed}")
+            self.stream.flush()
+
+    def note(self, text: str) -> None:
+        """A line from the client itself (not from the chat)."""
+        self.show(self.palette.paint(f"-- {text}", "gray"))
+
+    def problem(self, text: str) -> None:
+        self.show(self.palette.paint(f"-- {text}", "red"))
+
+
+class ChatClient:
+    """One chat member: a WebSocket connection, a thread that prints what arrives, and reconnection with back-off."""
+
+    def __init__(self, url: str, name: str, console: Console,
+                 connect: Callable[..., Any] = websocket.create_connection) -> None:
+        self.url = url
+        self.name = name
+        self.console = console
+        self.members: list[str] = []
+        self._connect = connect
+        self._ws: Any = None
+        self._send_lock = threading.Lock()
+        self._outbox: list[dict[str, str]] = []  # typed while offline: sent after the reconnect
+        self._drained = threading.Event()
+        self._drained.set()
+        self._stopping = threading.Event()
+        self._reader: threading.Thread | None = None
+        self._wanted_name: str | None = None
+
+    # -- connecting ------------------------------------------------------------------------------
+    def open(self) -> None:
+        """Connect for the first time (errors go to the caller), then receive in a background thread."""
+        self._ws = self._connect(join_url(self.url, self.name), timeout=CONNECT_TIMEOUT_SECONDS)
+        self._ws.settimeout(None)  # wait for messages as long as it takes
+        self.console.note(f"connected to {self.url} as {self.name}. Type /help for commands.")
+        self._reader = threading.Thread(target=self._receive_forever, name="chat-receiver", daemon=True)
+        self._reader.start()
+
+    def _reconnect(self) -> bool:
+        """Try again with growing pauses (plus jitter, so a class does not reconnect in lockstep)."""
+        delay = FIRST_RETRY_SECONDS
+        while not self._stopping.is_set():
+            pause = delay + random.uniform(0, delay / 4)
+            self.console.note(f"reconnecting in {pause:.1f} s...")
+            if self._stopping.wait(pause):
+                return False
+            try:
+                ws = self._connect(join_url(self.url, self.name), timeout=CONNECT_TIMEOUT_SECONDS)
+            except (OSError, websocket.WebSocketException) as error:
+                self.console.problem(f"could not reconnect: {describe_error(error)}")
+                delay = min(delay * 2, MAX_RETRY_SECONDS)
+                continue
+            ws.settimeout(None)
+            with self._send_lock:
+                self._ws = ws
+            self.console.note(f"reconnected as {self.name}")
+            self._flush_outbox()
+            return True
+        return False
+
+    # -- receiving -------------------------------------------------------------------------------
+    def _receive_forever(self) -> None:
+        while not self._stopping.is_set():
+            reason = self._receive_until_closed()
+            if self._stopping.is_set():
+                return
+            self.console.problem(f"connection lost ({reason})")
+            with self._send_lock:
+                self._ws = None
+            if not self._reconnect():
+                return
+
+    def _receive_until_closed(self) -> str:
+        ws = self._ws
+        while True:
+            try:
+                opcode, data = ws.recv_data()
+            except (OSError, websocket.WebSocketException) as error:
+                return describe_error(error)
+            if opcode == websocket.ABNF.OPCODE_CLOSE:
+                return describe_close(data)
+            if opcode == websocket.ABNF.OPCODE_TEXT:
+                self.handle_text(data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data)
+
+    def handle_text(self, text: str) -> None:
+        try:
+            frame = json.loads(text)
+        except ValueError:
+            frame = text
+        if frame_kind(frame) == "members":
+            self.members = [str(member) for member in frame["members"]]
+            self._adopt_new_name()
+        self.console.show(render_frame(frame, self.console.palette))
+
+    def _adopt_new_name(self) -> None:
+        """After /name, the new name is ours once the server lists it (a refused name never appears)."""
+        wanted = self._wanted_name
+        if wanted and any(member.lower() == wanted.lower() for member in self.members):
+            self.name, self._wanted_name = wanted, None
+            self.console.prompt = f"{self.name}> "
+
+    # -- sending ---------------------------------------------------------------------------------
+    def send(self, payload: dict[str, str]) -> None:
+        """Send now, or keep it for after the reconnect: typed text is never lost."""
+        if payload.get("action") == "setName":
+            self._wanted_name = payload["name"]
+        with self._send_lock:
+            if self._ws is not None and not self._outbox:
+                try:
+                    self._ws.send(json.dumps(payload))
+                    return
+                except (OSError, websocket.WebSocketException):
+                    pass
+            self._outbox.append(payload)
+            self._drained.clear()
+        self.console.note("not connected right now: it will be sent after the reconnect")
+
+    def _flush_outbox(self) -> None:
+        with self._send_lock:
+            while self._outbox and self._ws is not None:
+                try:
+                    self._ws.send(json.dumps(self._outbox[0]))
+                except (OSError, websocket.WebSocketException):
+                    return
+                self._outbox.pop(0)
+            self._drained.set()
+
+    def wait_until_sent(self, timeout: float) -> bool:
+        return self._drained.wait(timeout)
+
+    # -- leaving ---------------------------------------------------------------------------------
+    def close(self) -> None:
+        self._stopping.set()
+        with self._send_lock:
+            ws, self._ws = self._ws, None
+        if ws is None:
+            return
+        with contextlib.suppress(OSError, websocket.WebSocketException):
+            ws.send_close()  # the server answers with its close frame, which ends the receiver
+        if self._reader is not None:
+            self._reader.join(2.0)
+        ws.shutdown()
+
+
+def describe_error(error: BaseException) -> str:
+    if isinstance(error, websocket.WebSocketBadStatusException):
+        return f"the server answered HTTP {error.status_code} instead of accepting the WebSocket"
+    return str(error) or type(error).__name__
+
+
+def describe_close(data: bytes) -> str:
+    if len(data) < 2:
+        return "closed by the server"
+    code = int.from_bytes(data[:2], "big")
+    reason = data[2:].decode("utf-8", errors="replace")
+    return f"closed by the server with code {code}" + (f": {reason}" if reason else "")
+
+
+def find_chat_url() -> str:
+    """The WebSocket URL of the chat deployed under the current prefix on the current target."""
+    from workshop import deploy  # imported late: only needed without --url, and it picks the target
+
+    return deploy.chat_url()
+
+
+def run_chat(client: ChatClient, console: Console, read_line: Callable[[], str]) -> int:
+    """Read lines until /quit, end of input or Ctrl-C; each line becomes a request or a local command."""
+    try:
+        while True:
+            try:
+                line = read_line()
+            except EOFError:
+                break
+            try:
+                command = parse_line(line, client.members)
+            except UsageError as error:
+                console.problem(str(error))
+                continue
+            if command.kind == "quit":
+                break
+            if command.kind == "help":
+                for help_line in HELP.splitlines():
+                    console.show(help_line)
+            elif command.kind == "who":
+                console.show("in the chat: " + (", ".join(printable(m) for m in client.members) or "nobody yet"))
+            elif command.kind == "send" and command.payload:
+                client.send(command.payload)
+    except KeyboardInterrupt:
+        pass
+    if not client.wait_until_sent(5.0):
+        console.problem("some messages typed while offline could not be sent")
+    client.close()
+    console.note("bye")
+    return 0
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m workshop chat",
+        description="Join the workshop's chat from a terminal. Type to send to everyone; /help lists the commands.",
+    )
+    parser.add_argument("--name", required=True, help="your name in the chat (1 to 32 characters, unique)")
+    parser.add_argument("--url", help="the chat's WebSocket URL (default: the chat deployed under WORKSHOP_PREFIX)")
+    parser.add_argument("--no-color", action="store_true", help="plain text output (NO_COLOR=1 does the same)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    name = args.name.strip()
+    if not name:
+        print("Give yourself a name: --name Alice (make chat NAME=Alice).", file=sys.stderr)
+        return 2
+    url = args.url
+    if not url:
+        try:
+            url = find_chat_url()
+        except Exception as error:  # noqa: BLE001 - any failure here means "no chat to join yet"
+            print(f"Could not find a deployed chat: {error}", file=sys.stderr)
+            print("Deploy it first (make deploy, or python -m workshop deploy), or pass --url ws://...",
+                  file=sys.stderr)
+            return 1
+    interactive = terminal_is_interactive(sys.stdin) and terminal_is_interactive(sys.stdout)
+    palette = Palette(colors_enabled(sys.stdout) and not args.no_color)
+    console = Console(sys.stdout, palette, interactive)
+    console.prompt = f"{name}> " if interactive else ""
+    client = ChatClient(url, name, console)
+    try:
+        client.open()
+    except (OSError, websocket.WebSocketException) as error:
+        print(f"Could not connect to {url}: {describe_error(error)}", file=sys.stderr)
+        print("Is the chat deployed and is the local cloud running? Check with: python -m workshop status",
+              file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+
+    def read_line() -> str:
+        if interactive:
+            return input(console.prompt)
+        line = sys.stdin.readline()
+        if not line:
+            raise EOFError
+        return line
+
+    return run_chat(client, console, read_line)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
