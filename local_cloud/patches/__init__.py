@@ -5,15 +5,34 @@ from __future__ import annotations
 import os
 
 from ..config import Settings
+from . import (
+    apigatewayv2_deployments,
+    apigatewayv2_endpoint,
+    apigatewayv2_pagination,
+    apigatewayv2_route_responses,
+    apigatewayv2_stages,
+    lambda_runtimes,
+)
 
 _applied = False
 
 
 def apply(settings: Settings) -> None:
-    """Apply every patch once per process; settings (the gateway's URL) may change between calls."""
+    """Apply every patch once per process; settings (the gateway's URL) may change between calls.
+
+    Must run before the first apigatewayv2 request: moto builds that service's URL map then.
+    """
     global _applied
     # AWS managed policies (e.g. AWSLambdaBasicExecutionRole) must exist before the first IAM call.
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    # Called again once the real port is known: the endpoint patch reads the latest settings.
+    apigatewayv2_endpoint.use_settings(settings)
     if _applied:
         return
     _applied = True
+    apigatewayv2_deployments.apply()
+    apigatewayv2_stages.apply()
+    apigatewayv2_route_responses.apply()
+    apigatewayv2_endpoint.apply()
+    apigatewayv2_pagination.apply()  # last: it wraps the list operations the others add
+    lambda_runtimes.apply()
