@@ -1,21 +1,8 @@
-"""Lambda runtime: runs deployed function code in worker processes (placeholder until built)."""
+"""Lambda runtime: runs each deployed function's real code in worker processes (see runtime.py)."""
 
 from __future__ import annotations
 
-from aiohttp import web
+from .functions import FunctionNotFound
+from .runtime import InvalidRequestContent, InvokeError, InvokeResult, LambdaRuntime
 
-from ..config import Settings
-
-
-class LambdaRuntime:
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-
-    async def start(self) -> None:
-        pass
-
-    async def close(self) -> None:
-        pass
-
-    async def handle_invoke_http(self, request: web.Request) -> web.Response:
-        return web.json_response({"message": "lambda invoke is not built yet"}, status=501)
+__all__ = ["FunctionNotFound", "InvalidRequestContent", "InvokeError", "InvokeResult", "LambdaRuntime"]

@@ -1,0 +1,283 @@
+"""Lambda worker: runs one function's handler in this process, told what to do by the local cloud over pipes.
+
+Started by path (never imports local_cloud or moto, so it stays light). Protocol, one JSON object per line:
+  parent -> worker on stdin:  {"op": "init", ...}, then {"op": "invoke", ...} as often as needed
+  worker -> parent on a private copy of the original stdout: {"op": "init"|"result", ...}
+Handler output (print, logging, even C extensions) goes to stderr, which the parent reads as the log;
+after each init and invocation the worker writes an end marker there so the parent knows the log is complete.
+When stdin closes (the local cloud stopped or died) the worker exits at once.
+"""
+
+from __future__ import annotations
+
+import decimal
+import importlib
+import json
+import logging
+import os
+import queue
+import re
+import sys
+import threading
+import time
+import traceback
+
+# Running a file puts its folder first on sys.path; the handler's modules must not meet ours.
+if sys.path and os.path.abspath(sys.path[0] or ".") == os.path.dirname(os.path.abspath(__file__)):
+    sys.path.pop(0)
+
+MARK_START = b"\x1eLOCAL_CLOUD_END "
+MARK_END = b"\x1e\n"
+EXECUTE_API_URL = re.compile(r"^https?://(?P<api>[A-Za-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com(?P<rest>/.*)?$")
+
+_local_cloud_url = ""  # set by init: where the local cloud listens
+
+
+# -- pipes ---------------------------------------------------------------------------------------
+
+def _take_over_std_streams() -> tuple[object, object]:
+    """Keep private copies of stdin/stdout for the protocol; the handler's fd 0 reads nothing, fd 1 is the log."""
+    proto_in = os.fdopen(os.dup(0), "rb")
+    proto_out = os.fdopen(os.dup(1), "wb")
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    os.dup2(2, 1)
+    sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 - lives as long as the process
+    for stream in (sys.stdout, sys.stderr):
+        stream.reconfigure(encoding="utf-8", errors="backslashreplace", line_buffering=True)
+    return proto_in, proto_out
+
+
+def _read_messages(proto_in, inbox: queue.Queue) -> None:
+    """Runs in a thread so a closed stdin ends the process even while a handler is busy."""
+    for line in proto_in:
+        inbox.put(json.loads(line))
+    os._exit(0)
+
+
+def _send(proto_out, message: dict) -> None:
+    proto_out.write(json.dumps(message).encode() + b"\n")
+    proto_out.flush()
+
+
+def _end_of_log(ident: str) -> None:
+    """Flush what the handler wrote, then mark the end of this init's or invocation's log."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.write(2, b"\n" + MARK_START + ident.encode() + MARK_END)
+
+
+# -- boto3 inside the worker ----------------------------------------------------------------------
+
+def _rewrite_execute_api_url(request, **_kwargs) -> None:
+    """https://{apiId}.execute-api.{region}.amazonaws.com/{stage}/... -> {local cloud}/{apiId}/{stage}/..."""
+    match = EXECUTE_API_URL.match(request.url)
+    if match and _local_cloud_url:
+        request.url = f"{_local_cloud_url}/{match['api']}{match['rest'] or ''}"
+
+
+def _prepare_boto3() -> None:
+    """Import boto3 before any function is assigned (a spare worker does this while it waits) and hook it.
+
+    The hook goes into botocore's built-in handlers, so every session - also the one the handler's own
+    `import boto3` creates - sends @connections calls for execute-api hosts to the local cloud.
+    """
+    try:
+        import botocore.handlers
+    except ImportError:  # a function that does not use boto3 still runs
+        return
+    botocore.handlers.BUILTIN_HANDLERS.append(("before-send.apigatewaymanagementapi", _rewrite_execute_api_url))
+    import boto3  # noqa: F401 - imported now so the handler's import is free
+    import botocore.session
+
+    # Load what creating a client needs (endpoint rules, the client machinery, urllib3) into memory.
+    session = botocore.session.Session()
+    session.create_client("dynamodb", region_name="us-east-1", endpoint_url="http://127.0.0.1:9",
+                          aws_access_key_id="warm", aws_secret_access_key="warm")
+
+
+# -- the Lambda context ----------------------------------------------------------------------------
+
+class _Identity:
+    cognito_identity_id = None
+    cognito_identity_pool_id = None
+
+
+class _ClientContext:
+    def __init__(self, data: dict) -> None:
+        self.client = data.get("client")
+        self.custom = data.get("custom")
+        self.env = data.get("env")
+
+
+class LambdaContext:
+    """The `context` argument, with the fields AWS's Python runtime provides."""
+
+    def __init__(self, function: dict, request_id: str, deadline_ms: int, invoked_arn: str,
+                 client_context: dict | None) -> None:
+        self.aws_request_id = request_id
+        self.function_name = function["function_name"]
+        self.function_version = function["function_version"]
+        self.invoked_function_arn = invoked_arn
+        self.memory_limit_in_mb = str(function["memory_size"])
+        self.log_group_name = function["log_group_name"]
+        self.log_stream_name = function["log_stream_name"]
+        self.identity = _Identity()
+        self.client_context = _ClientContext(client_context) if client_context is not None else None
+        self._deadline_ms = deadline_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(int(self._deadline_ms - time.time() * 1000), 0)
+
+    def __repr__(self) -> str:
+        return f"LambdaContext(aws_request_id={self.aws_request_id!r}, function_name={self.function_name!r})"
+
+
+class _RequestIdFilter(logging.Filter):
+    request_id = ""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.aws_request_id = _RequestIdFilter.request_id
+        return True
+
+
+def _setup_logging() -> None:
+    """The root logger AWS's Python runtime installs: tab-separated level, time, request id, message."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(
+        "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s", "%Y-%m-%dT%H:%M:%S"))
+    handler.formatter.converter = time.gmtime
+    handler.addFilter(_RequestIdFilter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+
+
+# -- init and invoke --------------------------------------------------------------------------------
+
+def _error(message: str, error_type: str, stack: list[str] | None = None, request_id: str = "") -> dict:
+    error = {"errorMessage": message, "errorType": error_type, "requestId": request_id, "stackTrace": stack or []}
+    return error
+
+
+def _log_error(error: dict, exc: BaseException | None = None) -> None:
+    text = f"[ERROR] {error['errorType']}: {error['errorMessage']}"
+    if exc is not None:
+        text += "\n" + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip()
+    print(text, file=sys.stderr)
+
+
+def _load_handler(handler_name: str):
+    """Import `module.function` the way AWS does; return (handler, None) or (None, AWS-shaped error)."""
+    try:
+        module_name, function_name = handler_name.rsplit(".", 1)
+        if not module_name or not function_name:
+            raise ValueError("not enough values to unpack (expected 2, got 1)")
+    except ValueError as exc:
+        return None, _error(f"Bad handler '{handler_name}': {exc}", "Runtime.MalformedHandlerName")
+    module_name = module_name.replace("/", ".")
+    try:
+        module = importlib.import_module(module_name)
+    except SyntaxError as exc:
+        error = _error(f"Syntax error in module '{module_name}': {exc}", "Runtime.UserCodeSyntaxError",
+                       traceback.format_list(traceback.extract_tb(exc.__traceback__)[1:]))
+        _log_error(error)
+        return None, error
+    except ImportError as exc:
+        error = _error(f"Unable to import module '{module_name}': {exc}", "Runtime.ImportModuleError")
+        _log_error(error)
+        return None, error
+    except Exception as exc:  # noqa: BLE001 - module-level code failed: AWS reports the exception itself
+        error = _error(str(exc), type(exc).__name__,
+                       traceback.format_list(traceback.extract_tb(exc.__traceback__)[1:]))
+        _log_error(error, exc)
+        return None, error
+    handler = getattr(module, function_name, None)
+    if not callable(handler):
+        error = _error(f"Handler '{function_name}' missing on module '{module_name}'", "Runtime.HandlerNotFound")
+        _log_error(error)
+        return None, error
+    return handler, None
+
+
+def _init(message: dict):
+    global _local_cloud_url
+    _local_cloud_url = message["local_cloud_url"].rstrip("/")
+    os.environ.update(message["environment"])
+    if hasattr(time, "tzset"):
+        time.tzset()
+    os.chdir(message["task_root"])
+    sys.path.insert(0, message["task_root"])
+    _setup_logging()
+    return _load_handler(message["handler"])
+
+
+def _json_default(value):
+    """AWS's runtime also turns Decimals (what DynamoDB returns) into numbers."""
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _max_memory_used_mb() -> int | None:
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak // (1024 * 1024) if sys.platform == "darwin" else peak // 1024
+
+
+def _invoke(handler, function: dict, message: dict) -> dict:
+    request_id = message["request_id"]
+    _RequestIdFilter.request_id = request_id
+    context = LambdaContext(function, request_id, message["deadline_ms"], message["invoked_function_arn"],
+                            message.get("client_context"))
+    started = time.perf_counter()
+    try:
+        event = json.loads(message["payload"] or "{}")
+        result = handler(event, context)
+    except Exception as exc:  # noqa: BLE001 - the handler's failure is reported, the worker carries on
+        error = _error(str(exc), type(exc).__name__,
+                       traceback.format_list(traceback.extract_tb(exc.__traceback__)[1:]), request_id)
+        _log_error(error, exc)
+        outcome = {"ok": False, "error": error}
+    else:
+        try:
+            outcome = {"ok": True, "payload": json.dumps(result, default=_json_default)}
+        except (TypeError, ValueError) as exc:
+            error = _error(f"Unable to marshal response: {exc}", "Runtime.MarshalError", [], request_id)
+            _log_error(error)
+            outcome = {"ok": False, "error": error}
+    outcome["duration_ms"] = (time.perf_counter() - started) * 1000
+    outcome["max_memory_mb"] = _max_memory_used_mb()
+    return outcome
+
+
+def main() -> None:
+    proto_in, proto_out = _take_over_std_streams()
+    inbox: queue.Queue = queue.Queue()
+    threading.Thread(target=_read_messages, args=(proto_in, inbox), daemon=True).start()
+    _prepare_boto3()
+
+    message = inbox.get()
+    started = time.perf_counter()
+    handler, error = _init(message)
+    init_ms = (time.perf_counter() - started) * 1000
+    _end_of_log("init")
+    _send(proto_out, {"op": "init", "ok": error is None, "error": error, "init_ms": init_ms})
+    if error is not None:
+        inbox.get()  # the parent stops a worker whose init failed; wait for that
+        return
+    function = message["function"]
+    while True:
+        message = inbox.get()
+        result = _invoke(handler, function, message)
+        _end_of_log(message["request_id"])
+        result.update(op="result", request_id=message["request_id"])
+        _send(proto_out, result)
+
+
+if __name__ == "__main__":
+    main()

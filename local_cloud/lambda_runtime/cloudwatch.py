@@ -1,0 +1,66 @@
+"""Write function logs into moto's CloudWatch Logs backend (same process), the way Lambda lays them out."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import math
+import secrets
+import time
+
+from moto.backends import get_backend
+
+log = logging.getLogger("local_cloud.lambda")
+
+
+def new_log_stream_name(version: str = "$LATEST") -> str:
+    """Lambda's naming: one stream per execution environment, `YYYY/MM/DD/[$LATEST]{32 hex}`."""
+    day = datetime.datetime.now(datetime.timezone.utc).strftime("%Y/%m/%d")
+    return f"{day}/[{version}]{secrets.token_hex(16)}"
+
+
+def aws_timestamp() -> str:
+    """The ISO-8601 UTC time with milliseconds Lambda puts in its timeout message."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+
+
+def report_line(request_id: str, duration_ms: float, memory_size: int, max_memory_mb: int | None,
+                init_ms: float | None) -> str:
+    used = max_memory_mb if max_memory_mb is not None else 0
+    line = (f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
+            f"Billed Duration: {max(math.ceil(duration_ms), 1)} ms\tMemory Size: {memory_size} MB\t"
+            f"Max Memory Used: {used} MB")
+    if init_ms is not None:
+        line += f"\tInit Duration: {init_ms:.2f} ms"
+    return line
+
+
+def invocation_lines(request_id: str, version: str, output: str, report: str, init_output: str = "") -> list[str]:
+    """START, what the function wrote, END and REPORT - also what `LogType=Tail` returns."""
+    lines = _split(init_output)
+    lines.append(f"START RequestId: {request_id} Version: {version}")
+    lines.extend(_split(output))
+    lines.append(f"END RequestId: {request_id}")
+    lines.append(report)
+    return lines
+
+
+def _split(output: str) -> list[str]:
+    return [line for line in output.splitlines() if line.strip()]
+
+
+def write_lines(account: str, region: str, group: str, stream: str, lines: list[str]) -> None:
+    """Append lines as log events, creating the group and stream when missing (Lambda does that itself)."""
+    if not lines:
+        return
+    try:
+        backend = get_backend("logs")[account][region]
+        backend.ensure_log_group(group)
+        log_group = backend.groups[group]
+        if stream not in log_group.streams:
+            backend.create_log_stream(group, stream)
+        now = int(time.time() * 1000)
+        backend.put_log_events(group, stream, [{"timestamp": now, "message": line} for line in lines])
+    except Exception:  # noqa: BLE001 - a logging failure must never fail the invocation itself
+        log.exception("could not write %d log lines to %s", len(lines), group)

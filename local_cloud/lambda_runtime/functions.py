@@ -1,0 +1,129 @@
+"""Find a deployed function in moto's Lambda backend (same process) and snapshot what running it needs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from moto.backends import get_backend
+from moto.core import DEFAULT_ACCOUNT_ID
+
+FUNCTION_ARN = re.compile(
+    r"^arn:(?P<partition>[\w-]+):lambda:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):function:(?P<name>[^:]+)(?::(?P<qualifier>[^:]+))?$"
+)
+# "123456789012:function:name" - the partial ARN form the Invoke API also accepts.
+PARTIAL_ARN = re.compile(r"^(?P<account>\d{12}):function:(?P<name>[^:]+)(?::(?P<qualifier>[^:]+))?$")
+NAME_WITH_QUALIFIER = re.compile(r"^(?P<name>[^:]+)(?::(?P<qualifier>[^:]+))?$")
+
+
+class FunctionNotFound(Exception):
+    """moto has no function by that name/ARN; the message is AWS's ("Function not found: arn:...")."""
+
+    def __init__(self, arn: str) -> None:
+        super().__init__(f"Function not found: {arn}")
+        self.arn = arn
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """Everything about one function version that a worker needs, copied out of moto at invoke time."""
+
+    name: str
+    arn: str  # unqualified
+    account: str
+    region: str
+    version: str
+    handler: str
+    runtime: str
+    timeout: float
+    memory_size: int
+    environment: dict[str, str]
+    code_sha256: str
+    code_bytes: bytes = field(repr=False)
+
+    @property
+    def pool_key(self) -> tuple[str, str, str]:
+        """One pool of workers per function (and version) in an account and region."""
+        return (self.account, self.region, f"{self.name}:{self.version}")
+
+    @property
+    def config_key(self) -> str:
+        """Changes whenever the code or anything a worker was started with changes: then workers are replaced."""
+        config = [self.code_sha256, self.handler, self.runtime, self.timeout, self.memory_size,
+                  sorted(self.environment.items())]
+        return hashlib.sha256(json.dumps(config).encode()).hexdigest()
+
+    @property
+    def log_group_name(self) -> str:
+        return f"/aws/lambda/{self.name}"
+
+    @property
+    def is_python(self) -> bool:
+        return (self.runtime or "").startswith("python")
+
+
+def unqualified_arn(account: str, region: str, name: str) -> str:
+    return f"arn:aws:lambda:{region}:{account}:function:{name}"
+
+
+def find_function(function: str, region: str, qualifier: str | None = None) -> FunctionSpec:
+    """Resolve a name, partial ARN or full ARN to a FunctionSpec; raise FunctionNotFound like AWS does.
+
+    A full ARN says which account and region; for a bare name the caller's region comes first, then every
+    account and region moto holds (the local cloud has one user, so a name is almost always unique).
+    """
+    account: str | None = None
+    match = FUNCTION_ARN.match(function)
+    if match:
+        account, region = match["account"], match["region"]
+    else:
+        match = PARTIAL_ARN.match(function) or NAME_WITH_QUALIFIER.match(function)
+        if match is None:
+            raise FunctionNotFound(unqualified_arn(DEFAULT_ACCOUNT_ID, region, function))
+        account = match.groupdict().get("account")
+    name = match["name"]
+    qualifier = match["qualifier"] or qualifier
+    not_found_arn = unqualified_arn(account or DEFAULT_ACCOUNT_ID, region, name)
+    if qualifier:
+        not_found_arn += f":{qualifier}"
+    for candidate_account, candidate_region in _places_to_look(account, region):
+        found = _lookup(candidate_account, candidate_region, name, qualifier)
+        if found is not None:
+            return found
+    raise FunctionNotFound(not_found_arn)
+
+
+def _places_to_look(account: str | None, region: str) -> list[tuple[str, str]]:
+    backends = get_backend("lambda")
+    # dict.items: look only at backends that exist; moto's own __getitem__ would create empty ones.
+    existing = [(acc, reg) for acc, per_region in dict.items(backends) for reg in dict.keys(per_region)]
+    first = [(acc, reg) for acc, reg in existing if reg == region and acc == (account or DEFAULT_ACCOUNT_ID)]
+    rest = [(acc, reg) for acc, reg in existing if (acc, reg) not in first and (account is None or acc == account)]
+    return first + rest
+
+
+def _lookup(account: str, region: str, name: str, qualifier: str | None) -> FunctionSpec | None:
+    backend = get_backend("lambda")[account][region]
+    try:
+        fn: Any = backend.get_function(name, qualifier)
+    except Exception:  # noqa: BLE001 - moto raises its own "not found" errors; any of them means "not here"
+        return None
+    if fn is None:
+        return None
+    return FunctionSpec(
+        name=fn.function_name,
+        arn=unqualified_arn(account, region, fn.function_name),
+        account=account,
+        region=region,
+        version=str(fn.version),
+        handler=fn.handler or "",
+        runtime=fn.run_time or "",
+        timeout=float(fn.timeout or 3),
+        memory_size=int(fn.memory_size or 128),
+        environment={str(k): str(v) for k, v in (fn.environment_vars or {}).items()},
+        code_sha256=fn.code_sha_256 or "",
+        code_bytes=getattr(fn, "code_bytes", b"") or b"",
+    )
