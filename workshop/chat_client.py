@@ -279,9 +279,10 @@ def describe_close(data: bytes) -> str:
 
 def find_chat_url() -> str:
     """The WebSocket URL of the chat deployed under the current prefix on the current target."""
-    from workshop import deploy  # imported late: only needed without --url, and it picks the target
+    # Imported late: only needed without --url, and choosing the target may start the local cloud.
+    from workshop.deploy import describe
 
-    return deploy.chat_url()
+    return describe().url
 
 
 def run_chat(client: ChatClient, console: Console, read_line: Callable[[], str]) -> int:
