@@ -1,0 +1,395 @@
+"""What every chat function shares: the table, the rules for names and messages, sending, and the log line.
+
+This module is copied into every function's zip next to the route's module, so each handler can
+`import chat_shared`. It keeps no chat state: names and connections live in DynamoDB only. The only
+module globals are boto3 objects (a table and management clients), which are safe to reuse while a
+Lambda container stays warm.
+
+The data model (see docs/architecture.md):
+- a connection item: connectionId, connectedAt and, once named, name and nameKey (the name lower-cased);
+- a name claim item: connectionId = "name#" + nameKey, owner = the connection id holding the name;
+- the index NAME_INDEX on nameKey: it holds only named members, so it lists the chat.
+"""
+
+import json
+import os
+import time
+import unicodedata
+from concurrent.futures import ThreadPoolExecutor
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+BOT_NAME = "Bot"
+MAX_NAME_LENGTH = 32
+MAX_MESSAGE_LENGTH = 1000
+CLAIM_PREFIX = "name#"
+# Posts to members wait on the network, not on the CPU, so a few threads deliver much sooner.
+# BROADCAST_WORKERS=1 posts one member after the other (the benchmark compares both).
+DEFAULT_BROADCAST_WORKERS = 16
+# Members are listed page by page; None lets DynamoDB fill pages of up to 1 MB (tests set a small size).
+MEMBERS_PAGE_SIZE = None
+
+OK = {"statusCode": 200}
+
+# boto3 objects, created once per warm container (clients, not chat state).
+_tables = {}
+_management_clients = {}
+
+
+# --- configuration ---------------------------------------------------------------------------------
+
+def setting(name):
+    """An environment variable the deployment sets on every chat function, with a clear error if missing."""
+    value = os.environ.get(name)
+    if not value:
+        raise RuntimeError(f"The environment variable {name} is not set: the deploy step sets "
+                           f"CONNECTIONS_TABLE and NAME_INDEX on every chat function.")
+    return value
+
+
+def table_name():
+    return setting("CONNECTIONS_TABLE")
+
+
+def connections_table():
+    """The connections table (a boto3 resource that takes plain Python values)."""
+    name = table_name()
+    if name not in _tables:
+        _tables[name] = boto3.resource("dynamodb").Table(name)
+    return _tables[name]
+
+
+def broadcast_workers():
+    return max(1, int(os.environ.get("BROADCAST_WORKERS") or DEFAULT_BROADCAST_WORKERS))
+
+
+def management_client(event):
+    """The client that posts to this API's WebSocket connections: https://{domainName}/{stage}.
+
+    Without this API-specific endpoint the client cannot reach the connections at all.
+    """
+    context = event["requestContext"]
+    endpoint = f"https://{context['domainName']}/{context['stage']}"
+    if endpoint not in _management_clients:
+        _management_clients[endpoint] = boto3.client(
+            "apigatewaymanagementapi",
+            endpoint_url=endpoint,
+            # one pooled HTTP connection per broadcasting thread
+            config=Config(max_pool_connections=max(10, broadcast_workers())),
+        )
+    return _management_clients[endpoint]
+
+
+# --- one log line per event ---------------------------------------------------------------------------
+
+class EventLog:
+    """Prints one JSON line per event: route, connection id, outcome and duration. Never the message text.
+
+        with chat_shared.EventLog(event) as log:
+            ...
+            log.outcome = "sent"
+    """
+
+    def __init__(self, event):
+        context = event.get("requestContext", {})
+        self.route = context.get("routeKey")
+        self.connection_id = context.get("connectionId")
+        self.outcome = "ok"
+        self.started = time.perf_counter()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, error_type, error, traceback):
+        record = {
+            "level": "INFO" if error is None else "ERROR",
+            "route": self.route,
+            "connectionId": self.connection_id,
+            "outcome": self.outcome if error is None else "crashed",
+            "durationMs": round((time.perf_counter() - self.started) * 1000, 1),
+        }
+        if error is not None:
+            record["errorType"] = error_type.__name__
+        print(json.dumps(record), flush=True)
+        return False  # a crash still propagates, so Lambda reports it
+
+
+# --- the rules for requests ------------------------------------------------------------------------
+
+class ChatError(Exception):
+    """A refused request: answered to the sender alone, and nothing in the table changes.
+
+    `code` is for programs, `message` says the person what to do; `status` is used by $connect.
+    """
+
+    def __init__(self, code, message, status=400):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+def connection_id_of(event):
+    return event["requestContext"]["connectionId"]
+
+
+def read_body(event):
+    """The JSON object the client sent ({} when the body is not a JSON object)."""
+    try:
+        body = json.loads(event.get("body") or "")
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def valid_name(name):
+    """The trimmed name, or a ChatError saying what is wrong with it."""
+    if not isinstance(name, str):
+        raise ChatError("invalid_name", 'A name must be text, for example {"action": "setName", "name": "Alice"}.')
+    # NFC: "é" typed as one character or as e + accent is the same name
+    name = unicodedata.normalize("NFC", name).strip()
+    if not name:
+        raise ChatError("invalid_name", "A name cannot be empty. Choose a name of 1 to 32 characters.")
+    if len(name) > MAX_NAME_LENGTH:
+        raise ChatError("invalid_name", f"A name can have at most {MAX_NAME_LENGTH} characters; "
+                                        f"this one has {len(name)}. Choose a shorter one.")
+    if any(unicodedata.category(char) in ("Cc", "Zl", "Zp") for char in name):
+        raise ChatError("invalid_name", "A name cannot contain control characters such as new lines or tabs.")
+    if name_key(name) == name_key(BOT_NAME):
+        raise ChatError("name_taken", f"The name {BOT_NAME} belongs to the chat bot. Choose another one.", 409)
+    return name
+
+
+def name_key(name):
+    """Names are unique regardless of case: Alice, alice and ALICE are one name."""
+    return name.lower()
+
+
+def valid_message(message):
+    """The trimmed message, or a ChatError saying what is wrong with it."""
+    if not isinstance(message, str):
+        raise ChatError("invalid_message", 'A message must be text, for example {"action": "sendPublic", "message": "Hi"}.')
+    message = message.strip()
+    if not message:
+        raise ChatError("invalid_message", "A message cannot be empty.")
+    if len(message) > MAX_MESSAGE_LENGTH:
+        raise ChatError("invalid_message", f"A message can have at most {MAX_MESSAGE_LENGTH} characters; "
+                                           f"this one has {len(message)}. Split it into several messages.")
+    return message
+
+
+def require_name(me):
+    """The sender's display name: members must choose a name before they talk."""
+    if me is None or "name" not in me:
+        raise ChatError("no_name", 'Choose a name first, for example {"action": "setName", "name": "Alice"}.')
+    return me["name"]
+
+
+# --- the connections table -------------------------------------------------------------------------
+
+def get_connection(connection_id):
+    """The connection's item, or None. A consistent read: it sees a name taken a moment ago."""
+    response = connections_table().get_item(Key={"connectionId": connection_id}, ConsistentRead=True)
+    return response.get("Item")
+
+
+def list_members():
+    """Every named member ({"connectionId", "name"}), from a scan of the sparse name index.
+
+    A scan returns at most 1 MB per call, so the paginator keeps asking until the last page.
+    """
+    paginator = connections_table().meta.client.get_paginator("scan")
+    pages = paginator.paginate(
+        TableName=table_name(),
+        IndexName=setting("NAME_INDEX"),
+        ProjectionExpression="connectionId, #name",
+        ExpressionAttributeNames={"#name": "name"},  # "name" is a reserved word in expressions
+        PaginationConfig={"PageSize": MEMBERS_PAGE_SIZE} if MEMBERS_PAGE_SIZE else {},
+    )
+    return [item for page in pages for item in page["Items"]]
+
+
+def with_member(members, connection_id, name):
+    """The members list as it is after `connection_id` took `name`.
+
+    The index is updated a moment after the table, so a list read right after a join may miss the
+    newcomer (or show an old name): the function that made the change knows better, and says so.
+    """
+    return without_member(members, connection_id) + [{"connectionId": connection_id, "name": name}]
+
+
+def without_member(members, connection_id):
+    return [member for member in members if member["connectionId"] != connection_id]
+
+
+def claim_name(connection_id, name):
+    """A transaction item that takes a name unless another connection holds it.
+
+    The condition is checked by DynamoDB at the moment of the write, so when two people ask for
+    one name at the same instant, exactly one transaction succeeds.
+    """
+    return {"Put": {
+        "TableName": table_name(),
+        "Item": {"connectionId": CLAIM_PREFIX + name_key(name), "owner": connection_id},
+        "ConditionExpression": "attribute_not_exists(connectionId) OR #owner = :me",
+        "ExpressionAttributeNames": {"#owner": "owner"},
+        "ExpressionAttributeValues": {":me": connection_id},
+    }}
+
+
+def release_name(connection_id, name):
+    """A transaction item that gives a name back (only if this connection holds it)."""
+    return {"Delete": {
+        "TableName": table_name(),
+        "Key": {"connectionId": CLAIM_PREFIX + name_key(name)},
+        "ConditionExpression": "attribute_not_exists(connectionId) OR #owner = :me",
+        "ExpressionAttributeNames": {"#owner": "owner"},
+        "ExpressionAttributeValues": {":me": connection_id},
+    }}
+
+
+def refusal_for(cancelled, name):
+    """Turn a cancelled name transaction into the error the sender reads.
+
+    The claim is always the transaction's first item, the connection item the second.
+    """
+    codes = [reason.get("Code") for reason in cancelled.response.get("CancellationReasons", [])]
+    if codes[:1] == ["ConditionalCheckFailed"]:
+        return ChatError("name_taken", f"The name {name} is taken. Choose another one.", 409)
+    if codes[1:2] == ["ConditionalCheckFailed"]:
+        return ChatError("try_again", "Your connection changed while taking the name (or is closing). Try again.")
+    return ChatError("try_again", "Someone else was changing the chat at the same moment. Try again.")
+
+
+def forget_connection(connection_id):
+    """Delete a connection and give its name back; return the name, or None if it had none.
+
+    Several functions may notice the same closed connection at once; the conditions make sure
+    exactly one of them removes it (and so announces "left" once).
+    """
+    table = connections_table()
+    item = get_connection(connection_id)
+    if item is None:
+        return None
+    if "nameKey" not in item:
+        table.delete_item(Key={"connectionId": connection_id})
+        return None
+    try:
+        table.meta.client.transact_write_items(TransactItems=[
+            {"Delete": {
+                "TableName": table_name(),
+                "Key": {"connectionId": connection_id},
+                "ConditionExpression": "nameKey = :key",
+                "ExpressionAttributeValues": {":key": item["nameKey"]},
+            }},
+            release_name(connection_id, item["name"]),
+        ])
+    except table.meta.client.exceptions.TransactionCanceledException:
+        return None  # another function removed it first
+    return item["name"]
+
+
+# --- what the server sends (the keys the front ends read, plus structured extras) ---------------------
+
+def now_ms():
+    return int(time.time() * 1000)
+
+
+def members_message(members):
+    names = sorted((member["name"] for member in members), key=lambda name: (name.lower(), name))
+    return {"members": names}
+
+
+def system_message(text):
+    return {"systemMessage": text, "ts": now_ms()}
+
+
+def error_message(refusal):
+    return {"systemMessage": refusal.message, "error": {"code": refusal.code, "message": refusal.message},
+            "ts": now_ms()}
+
+
+def public_message(sender, text):
+    return {"publicMessage": f"{sender}: {text}", "from": sender, "text": text, "ts": now_ms()}
+
+
+def private_message(sender, recipient, text):
+    return {"privateMessage": f"{sender}: {text}", "from": sender, "to": recipient, "text": text, "ts": now_ms()}
+
+
+# --- sending -------------------------------------------------------------------------------------------
+
+def post(client, connection_id, data):
+    """Post one frame; return False when the connection is gone (it closed without $disconnect)."""
+    try:
+        client.post_to_connection(ConnectionId=connection_id, Data=data)
+    # GoneException is a ClientError too: it must be caught first, or the cleanup never runs.
+    except client.exceptions.GoneException:
+        return False
+    except (ClientError, BotoCoreError) as error:
+        # Throttled, forbidden, a network hiccup: this member misses the frame, the others still get it.
+        code = error.response["Error"]["Code"] if isinstance(error, ClientError) else type(error).__name__
+        print(json.dumps({"level": "WARNING", "connectionId": connection_id, "postFailed": code}), flush=True)
+    return True
+
+
+def send(event, connection_ids, messages):
+    """Post the messages, in order, to each connection, several connections at once.
+
+    Returns the ids of the connections that are gone.
+    """
+    client = management_client(event)
+    frames = [json.dumps(message, ensure_ascii=False).encode("utf-8") for message in messages]
+
+    def deliver(connection_id):
+        for frame in frames:
+            if not post(client, connection_id, frame):
+                return connection_id
+        return None
+
+    workers = min(broadcast_workers(), len(connection_ids))
+    if workers <= 1:
+        results = [deliver(connection_id) for connection_id in connection_ids]
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(deliver, connection_ids))
+    return [connection_id for connection_id in results if connection_id is not None]
+
+
+def broadcast(event, messages, members, exclude=None):
+    """Send the messages to every member (except `exclude`), then clean up the ones that are gone."""
+    recipients = without_member(members, exclude)
+    gone = send(event, [member["connectionId"] for member in recipients], messages)
+    remove_stale(event, gone, members, exclude)
+
+
+def reply(event, messages):
+    """Answer the sender alone."""
+    gone = send(event, [connection_id_of(event)], messages)
+    if gone:
+        remove_stale(event, gone, list_members())
+
+
+def send_error(event, refusal):
+    reply(event, [error_message(refusal)])
+
+
+def remove_stale(event, gone, members, exclude=None, rounds=3):
+    """Remove connections that answered GoneException and tell the others who left.
+
+    Only the closed connections are removed (never the sender, unless it is one of them). Telling the
+    others may reveal more closed connections, so this repeats, a few rounds at most.
+    """
+    for _ in range(rounds):
+        if not gone:
+            return
+        left = [name for name in map(forget_connection, gone) if name]
+        members = [member for member in members if member["connectionId"] not in gone]
+        if not left:
+            return
+        announcements = [system_message(f"{name} left the chat") for name in left]
+        recipients = without_member(members, exclude)
+        gone = send(event, [member["connectionId"] for member in recipients],
+                    announcements + [members_message(members)])

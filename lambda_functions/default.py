@@ -1,0 +1,36 @@
+"""$default: anything that matches no route (not JSON, no action, an unknown action) gets a short help text.
+
+The answer goes to the sender alone, whether or not it has a name.
+"""
+
+import json
+
+import chat_shared
+
+KNOWN_ACTIONS = ("setName", "sendPublic", "sendPrivate", "sendBot")
+HELP = ('Send JSON with an action: {"action": "setName", "name": "Alice"} to choose your name, '
+        '{"action": "sendPublic", "message": "Hi all"} to talk to everyone, '
+        '{"action": "sendPrivate", "to": "Bob", "message": "Hi Bob"} to talk to one member, '
+        '{"action": "sendBot", "message": "help"} to ask the bot.')
+
+
+def handler(event, context):
+    with chat_shared.EventLog(event) as log:
+        try:
+            body = json.loads(event.get("body") or "")
+        except ValueError:
+            body = None
+
+        if not isinstance(body, dict):
+            problem = "Messages must be JSON objects."
+        elif "action" not in body:
+            problem = "That message has no action."
+        elif body["action"] in KNOWN_ACTIONS:
+            # Only happens when the API lacks that route: a deployment problem, not the sender's.
+            problem = f"The action {body['action']} exists, but this API has no route for it yet (deploy the routes)."
+        else:
+            problem = f"Unknown action {json.dumps(body['action'])[:40]}."
+
+        chat_shared.send_error(event, chat_shared.ChatError("unknown_action", f"{problem} {HELP}"))
+        log.outcome = "help"
+        return chat_shared.OK

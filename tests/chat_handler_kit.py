@@ -1,0 +1,174 @@
+"""Test kit for the chat's Lambda handlers: moto's DynamoDB in-process and a recording @connections client.
+
+moto's own apigatewaymanagementapi never answers GoneException, so posts go to `FakeConnections`,
+which records every frame and raises the real botocore GoneException class for chosen ids.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+import threading
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import boto3
+from moto import mock_aws
+
+LAMBDA_DIR = Path(__file__).resolve().parent.parent / "lambda_functions"
+if str(LAMBDA_DIR) not in sys.path:
+    sys.path.insert(0, str(LAMBDA_DIR))
+
+chat_shared = importlib.import_module("chat_shared")
+ROUTE_MODULES = {
+    "$connect": "connect",
+    "$disconnect": "disconnect",
+    "setName": "set_name",
+    "sendPublic": "send_public",
+    "sendPrivate": "send_private",
+    "sendBot": "send_bot",
+    "$default": "default",
+}
+HANDLERS = {route: importlib.import_module(module).handler for route, module in ROUTE_MODULES.items()}
+
+TABLE = "chat-connections"
+INDEX = "by-name"
+API_ID = "abc123defg"
+STAGE = "dev"
+DOMAIN = f"{API_ID}.execute-api.us-east-1.amazonaws.com"
+
+
+class FakeConnections:
+    """Stands in for the apigatewaymanagementapi client: records posts, answers Gone for `gone` ids."""
+
+    def __init__(self) -> None:
+        real = boto3.client("apigatewaymanagementapi", region_name="us-east-1",
+                            endpoint_url=f"https://{DOMAIN}/{STAGE}")
+        self.exceptions = real.exceptions  # so `except client.exceptions.GoneException` works
+        self.gone: set[str] = set()
+        self.throttled: set[str] = set()
+        self.frames: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.attempts: list[str] = []
+        self.threads: set[int] = set()
+        self.delay = 0.0
+        self._lock = threading.Lock()
+
+    def post_to_connection(self, ConnectionId: str, Data: bytes) -> dict[str, Any]:  # noqa: N803 (boto3's names)
+        with self._lock:
+            self.attempts.append(ConnectionId)
+            self.threads.add(threading.get_ident())
+        if self.delay:
+            threading.Event().wait(self.delay)
+        if ConnectionId in self.gone:
+            raise self.exceptions.GoneException(
+                {"Error": {"Code": "GoneException", "Message": "Gone"}}, "PostToConnection")
+        if ConnectionId in self.throttled:
+            raise self.exceptions.LimitExceededException(
+                {"Error": {"Code": "LimitExceededException", "Message": "Slow down"}}, "PostToConnection")
+        with self._lock:
+            self.frames[ConnectionId].append(json.loads(Data.decode("utf-8")))
+        return {}
+
+
+class ChatWorld:
+    """A fresh table, the handlers wired to it, and helpers to play members: `with ChatWorld() as chat:`."""
+
+    def __init__(self) -> None:
+        self._mock = mock_aws()
+        self._saved_env: dict[str, str | None] = {}
+        self.posts = FakeConnections()
+
+    def __enter__(self) -> ChatWorld:
+        self._mock.start()
+        for name, value in {"CONNECTIONS_TABLE": TABLE, "NAME_INDEX": INDEX, "BROADCAST_WORKERS": None}.items():
+            self._saved_env[name] = os.environ.get(name)
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self.dynamodb = boto3.resource("dynamodb", region_name="us-east-1")
+        self.table = self.dynamodb.create_table(
+            TableName=TABLE,
+            KeySchema=[{"AttributeName": "connectionId", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "connectionId", "AttributeType": "S"},
+                                  {"AttributeName": "nameKey", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+            GlobalSecondaryIndexes=[{"IndexName": INDEX,
+                                     "KeySchema": [{"AttributeName": "nameKey", "KeyType": "HASH"}],
+                                     "Projection": {"ProjectionType": "ALL"}}],
+        )
+        chat_shared._tables.clear()
+        chat_shared._management_clients.clear()
+        chat_shared._management_clients[f"https://{DOMAIN}/{STAGE}"] = self.posts
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        chat_shared._tables.clear()
+        chat_shared._management_clients.clear()
+        chat_shared.MEMBERS_PAGE_SIZE = None
+        for name, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._mock.stop()
+
+    # -- events, shaped like API Gateway's ----------------------------------------------------------
+    @staticmethod
+    def event(route: str, connection_id: str, body: str | None = None,
+              query: dict[str, str] | None = None) -> dict[str, Any]:
+        event_type = {"$connect": "CONNECT", "$disconnect": "DISCONNECT"}.get(route, "MESSAGE")
+        event: dict[str, Any] = {
+            "requestContext": {
+                "routeKey": route, "eventType": event_type, "connectionId": connection_id,
+                "domainName": DOMAIN, "stage": STAGE, "apiId": API_ID,
+                "requestId": f"req-{connection_id}", "connectedAt": 1_700_000_000_000,
+                "messageDirection": "IN",
+            },
+            "isBase64Encoded": False,
+        }
+        if body is not None:
+            event["body"] = body
+        if query is not None:
+            event["queryStringParameters"] = query
+        return event
+
+    def call(self, route: str, connection_id: str, body: Any = None,
+             query: dict[str, str] | None = None) -> dict[str, Any]:
+        """Run a route's handler; a dict body is sent as JSON with its action, a str body as is."""
+        if isinstance(body, dict):
+            body = json.dumps({"action": route, **body})
+        return HANDLERS[route](self.event(route, connection_id, body, query), None)
+
+    # -- members -----------------------------------------------------------------------------------
+    def connect(self, connection_id: str, name: str | None = None) -> dict[str, Any]:
+        return self.call("$connect", connection_id, query=None if name is None else {"name": name})
+
+    def join(self, connection_id: str, name: str) -> None:
+        """Connect, then take a name with setName; forget the frames this produced."""
+        assert self.connect(connection_id)["statusCode"] == 200
+        self.call("setName", connection_id, {"name": name})
+        assert self.item(connection_id)["name"] == name
+        self.clear()
+
+    def clear(self) -> None:
+        self.posts.frames.clear()
+        self.posts.attempts.clear()
+
+    def frames(self, connection_id: str) -> list[dict[str, Any]]:
+        return list(self.posts.frames.get(connection_id, []))
+
+    def texts(self, connection_id: str, key: str) -> list[str]:
+        return [frame[key] for frame in self.frames(connection_id) if key in frame]
+
+    def errors(self, connection_id: str) -> list[str]:
+        return [frame["error"]["code"] for frame in self.frames(connection_id) if "error" in frame]
+
+    def item(self, key: str) -> dict[str, Any] | None:
+        return self.table.get_item(Key={"connectionId": key}, ConsistentRead=True).get("Item")
+
+    def all_items(self) -> list[dict[str, Any]]:
+        return sorted(self.table.scan(ConsistentRead=True)["Items"], key=lambda item: item["connectionId"])
