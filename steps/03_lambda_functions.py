@@ -1,0 +1,171 @@
+# %% [markdown]
+# # 03 · One Lambda function per route (about 15 minutes)
+#
+# Each kind of WebSocket message (a **route**) gets its own small function. They all share the role from
+# notebook 01 and the helper module `chat_shared.py`:
+#
+# | route | function | handler |
+# | --- | --- | --- |
+# | `$connect` | `<prefix>-connect` | `connect.handler` |
+# | `$disconnect` | `<prefix>-disconnect` | `disconnect.handler` |
+# | `setName` | `<prefix>-setName` | `set_name.handler` |
+# | `sendPublic` | `<prefix>-sendPublic` | `send_public.handler` |
+# | `sendPrivate` | `<prefix>-sendPrivate` | `send_private.handler` |
+# | `sendBot` | `<prefix>-sendBot` | `send_bot.handler` |
+# | `$default` | `<prefix>-default` | `default.handler` |
+#
+# The code is in `lambda_functions/`. Open `connect.py` next to this notebook while you read on.
+
+# %%
+# The helpers live in the `workshop` package at the repository's root: make it importable whether this
+# runs as a notebook (in notebooks/) or as a script (python steps/03_lambda_functions.py).
+import sys
+from pathlib import Path
+
+here = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
+sys.path.insert(0, str(next(p for p in [here, *here.parents] if (p / "workshop").is_dir())))
+
+# %%
+import base64
+import json
+import time
+
+from workshop import check, setup
+from workshop.packaging import build_zip, code_sha256
+
+session = setup()
+print(session)
+names = session.names
+lambda_client = session.client("lambda")
+role_arn = session.client("iam").get_role(RoleName=names.role)["Role"]["Arn"]
+
+# %% [markdown]
+# ## Package the code
+#
+# Lambda receives a **zip** with the handler's module at its root. `build_zip` puts the route's module and
+# `chat_shared.py` in it. It builds the same bytes from the same source, so comparing the zip's SHA-256
+# with the function's `CodeSha256` tells whether the deployed code is current.
+
+# %%
+packages = {route: build_zip(route) for route in names.routes}
+for route, package in packages.items():
+    print(f"{route:12} {names.handler(route):22} {len(package):6} bytes  sha256 {code_sha256(package)[:12]}…")
+
+# %% [markdown]
+# ## Create or update each function
+#
+# - A new function: `create_function`. On AWS a role created seconds ago is often not yet usable by Lambda
+#   ("The role defined for the function cannot be assumed by Lambda"): we retry with a growing pause.
+# - An existing function whose code changed: `update_function_code`. Unchanged code is left alone.
+# - The environment tells the code where its table is: `CONNECTIONS_TABLE` and `NAME_INDEX`. Nothing else,
+#   no account or region in the code.
+#
+# The waiters `function_active_v2` and `function_updated_v2` wait until the function can run the new code.
+
+# %%
+environment = {"Variables": {"CONNECTIONS_TABLE": names.table, "NAME_INDEX": names.name_index}}
+
+for route, function_name in names.functions.items():
+    package = packages[route]
+    try:
+        current = lambda_client.get_function(FunctionName=function_name)["Configuration"]
+    except lambda_client.exceptions.ResourceNotFoundException:
+        current = None
+
+    if current is None:
+        for attempt in range(1, 11):
+            try:
+                lambda_client.create_function(
+                    FunctionName=function_name,
+                    Runtime="python3.12",
+                    Role=role_arn,
+                    Handler=names.handler(route),
+                    Code={"ZipFile": package},
+                    Environment=environment,
+                    Timeout=10,
+                    MemorySize=256,
+                    Description=f"Chat route {route}",
+                    Tags=session.tags,
+                )
+                break
+            except lambda_client.exceptions.InvalidParameterValueException as error:
+                if "cannot be assumed" not in str(error) or attempt == 10:
+                    raise
+                print(f"  the new role is not usable yet (IAM propagates); retrying in {attempt * 2} s")
+                time.sleep(attempt * 2)
+        lambda_client.get_waiter("function_active_v2").wait(FunctionName=function_name)
+        print(f"created   {function_name}")
+        continue
+
+    if current["CodeSha256"] != code_sha256(package):
+        lambda_client.update_function_code(FunctionName=function_name, ZipFile=package)
+        lambda_client.get_waiter("function_updated_v2").wait(FunctionName=function_name)
+        print(f"updated   {function_name} (new code)")
+    else:
+        print(f"unchanged {function_name}")
+    settings_differ = (current["Handler"] != names.handler(route) or current["Role"] != role_arn
+                       or current.get("Environment", {}).get("Variables") != environment["Variables"])
+    if settings_differ:
+        lambda_client.update_function_configuration(
+            FunctionName=function_name, Handler=names.handler(route), Role=role_arn, Environment=environment)
+        lambda_client.get_waiter("function_updated_v2").wait(FunctionName=function_name)
+        print(f"          {function_name}: handler, role and environment set again")
+    lambda_client.tag_resource(Resource=current["FunctionArn"], Tags=session.tags)
+
+# %% [markdown]
+# ## Try one: invoke `$connect` with a sample event
+#
+# Before any API exists we can call a function directly with `invoke`, handing it the event API Gateway
+# would send when a client connects. `LogType="Tail"` returns the last 4 KB of its log, base64-encoded.
+# The function should answer `{"statusCode": 200}` and have written a connection item to the table.
+
+# %%
+sample_connection = "SampleConnId="
+connect_event = {
+    "requestContext": {
+        "routeKey": "$connect", "eventType": "CONNECT", "connectionId": sample_connection,
+        "connectedAt": int(time.time() * 1000), "requestTimeEpoch": int(time.time() * 1000),
+        "domainName": "example.execute-api.us-east-1.amazonaws.com", "stage": names.stage,
+        "apiId": "example", "requestId": "sample-request", "messageDirection": "IN",
+        "identity": {"sourceIp": "127.0.0.1", "userAgent": "notebook"},
+    },
+    "isBase64Encoded": False,
+}
+
+response = lambda_client.invoke(
+    FunctionName=names.function("$connect"),
+    Payload=json.dumps(connect_event).encode(),
+    LogType="Tail",
+)
+print("status:", response["StatusCode"], "· function error:", response.get("FunctionError"))
+print("result:", response["Payload"].read().decode())
+print("log tail:")
+print(base64.b64decode(response.get("LogResult", "")).decode())
+
+# %% [markdown]
+# The sample connection is now an item in the table. Invoking `$disconnect` for it removes it again, as
+# API Gateway does when a client leaves.
+
+# %%
+item = session.client("dynamodb").get_item(TableName=names.table, Key={"connectionId": {"S": sample_connection}})
+print("item written by $connect:", item.get("Item"))
+
+disconnect_event = {**connect_event, "requestContext": {
+    **connect_event["requestContext"], "routeKey": "$disconnect", "eventType": "DISCONNECT",
+    "disconnectStatusCode": 1000, "disconnectReason": "sample"}}
+response = lambda_client.invoke(FunctionName=names.function("$disconnect"), Payload=json.dumps(disconnect_event).encode())
+print("$disconnect answered:", response["Payload"].read().decode())
+
+# %% [markdown]
+# **What could go wrong**
+# - `Runtime.ImportModuleError`: the handler name does not match a module in the zip (e.g. `setName.handler`
+#   instead of `set_name.handler`).
+# - `AccessDeniedException` in the log when the function touches the table: the role's policy (notebook 01)
+#   does not cover the table or index ARN.
+# - You edited a file in `lambda_functions/`: run this notebook again; only the changed functions are updated.
+
+# %% [markdown]
+# ## Check
+
+# %%
+check("03")

@@ -1,0 +1,133 @@
+# %% [markdown]
+# # 06 · Chatting from the notebook, and reading the logs (about 15 minutes)
+#
+# Time to use the chat. We open three WebSocket connections with **websocket-client** — Alice, Bob and
+# Carol — right here in the notebook. Each message is one JSON object with an `action`
+# (`setName`, `sendPublic`, `sendPrivate`, `sendBot`); each answer is one JSON object with one of
+# `members`, `publicMessage`, `privateMessage` or `systemMessage`.
+
+# %%
+# The helpers live in the `workshop` package at the repository's root: make it importable whether this
+# runs as a notebook (in notebooks/) or as a script (python steps/06_chat.py).
+import sys
+from pathlib import Path
+
+here = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
+sys.path.insert(0, str(next(p for p in [here, *here.parents] if (p / "workshop").is_dir())))
+
+# %%
+import json
+import time
+
+import websocket
+
+from workshop import check, lookup, setup
+from workshop.chat_probe import receive_all, show
+
+session = setup()
+print(session)
+names = session.names
+url = lookup.websocket_url(session)
+if url is None:
+    raise RuntimeError("The chat has no URL yet: run notebooks 04 and 05 first.")
+print("Connecting to", url)
+started_ms = int(time.time() * 1000)
+
+# %% [markdown]
+# `receive_all(client)` reads every frame that arrives until the connection is quiet for a second, and
+# `show(frame)` prints one as `kind: text`. We use them to see what each member got.
+
+
+# %%
+def inbox(person, client):
+    for frame in receive_all(client, quiet_seconds=1.0):
+        print(f"  {person} got {show(frame)}")
+
+
+# %% [markdown]
+# ## Join
+#
+# Alice gives her name in the URL (`?name=Alice`): the `$connect` function claims it before the socket
+# opens. Bob and Carol connect first and then send `setName`.
+
+# %%
+alice = websocket.create_connection(f"{url}?name=Alice", timeout=10)
+bob = websocket.create_connection(url, timeout=10)
+carol = websocket.create_connection(url, timeout=10)
+bob.send(json.dumps({"action": "setName", "name": "Bob"}))
+carol.send(json.dumps({"action": "setName", "name": "Carol"}))
+for person, client in [("Alice", alice), ("Bob", bob), ("Carol", carol)]:
+    inbox(person, client)
+
+# %% [markdown]
+# ## A public message, a private one, and the bot
+#
+# `sendPublic` reaches everyone with a name, the sender included. `sendPrivate` reaches one member.
+# `sendBot` is a public message that the bot answers publicly.
+
+# %%
+alice.send(json.dumps({"action": "sendPublic", "message": "Hello everyone!"}))
+bob.send(json.dumps({"action": "sendPrivate", "to": "Carol", "message": "Psst, Carol: lunch later?"}))
+carol.send(json.dumps({"action": "sendBot", "message": "help"}))
+for person, client in [("Alice", alice), ("Bob", bob), ("Carol", carol)]:
+    inbox(person, client)
+
+# %% [markdown]
+# ## Inputs the chat refuses
+#
+# The functions check every input. A taken name, an empty message, a private message to nobody and
+# text that is not JSON each get an error `systemMessage` for the sender alone; nobody else sees anything.
+
+# %%
+carol.send(json.dumps({"action": "setName", "name": "alice"}))  # names are unique, ignoring case
+bob.send(json.dumps({"action": "sendPublic", "message": "   "}))
+bob.send(json.dumps({"action": "sendPrivate", "to": "Zoe", "message": "are you there?"}))
+alice.send("hello?")  # not JSON: the $default route answers with help
+for person, client in [("Alice", alice), ("Bob", bob), ("Carol", carol)]:
+    inbox(person, client)
+
+# %% [markdown]
+# ## Leave
+#
+# Closing a socket runs the `$disconnect` function: it deletes the connection and tells the others.
+
+# %%
+carol.close()
+inbox("Alice", alice)
+alice.close()
+bob.close()
+
+# %% [markdown]
+# ## The functions' logs
+#
+# Each function writes to the CloudWatch Logs group `/aws/lambda/<function>`: one line per event it
+# handled, plus anything it printed and any error. `filter_log_events` reads them, here since this
+# notebook started. This is where to look first when something does not work.
+
+# %%
+logs = session.client("logs")
+for route in names.routes:
+    try:
+        events = logs.filter_log_events(logGroupName=names.log_group(route), startTime=started_ms)["events"]
+    except logs.exceptions.ResourceNotFoundException:
+        events = []
+    print(f"--- {names.log_group(route)}: {len(events)} lines")
+    for event in events[-6:]:
+        print("   ", event["message"].rstrip()[:160])
+
+# %% [markdown]
+# **What could go wrong**
+# - `Handshake status 403`: wrong URL (missing stage?) or no deployment (notebook 05).
+# - Every message answers `{"message": "Internal server error"}`: a function failed or may not be invoked —
+#   its log above says which; re-run notebook 04 for permissions, 03 for code.
+# - Nothing arrives: you have not chosen a name yet (members without a name receive nothing), or the role
+#   lacks `execute-api:ManageConnections` (notebook 04).
+# - On AWS, a connection idle for 10 minutes is closed; reconnect.
+
+# %% [markdown]
+# ## Check
+#
+# The check connects two throw-away members and sends a public and a private message between them.
+
+# %%
+check("06")

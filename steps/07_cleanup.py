@@ -1,0 +1,125 @@
+# %% [markdown]
+# # 07 · Cleaning up: delete everything this prefix created (about 5 minutes)
+#
+# Leftover resources are where surprise bills come from. This notebook deletes everything **your prefix**
+# created — and nothing else: it only looks at the exact names derived from your prefix, so in a shared
+# account other learners' chats are safe. It deletes in **dependency order** (what uses something goes
+# first): the API, the functions, their log groups, the table, and last the role.
+#
+# First a dry run: it only lists. Set `WORKSHOP_DRY_RUN=1` (or run `python -m workshop destroy --dry-run`) to
+# stop after the list.
+
+# %%
+# The helpers live in the `workshop` package at the repository's root: make it importable whether this
+# runs as a notebook (in notebooks/) or as a script (python steps/07_cleanup.py).
+import sys
+from pathlib import Path
+
+here = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
+sys.path.insert(0, str(next(p for p in [here, *here.parents] if (p / "workshop").is_dir())))
+
+# %%
+import os
+
+from workshop import check, lookup, setup
+from workshop.cleanup import find_leftovers
+
+session = setup()
+print(session)
+names = session.names
+dry_run = os.environ.get("WORKSHOP_DRY_RUN", "") == "1"
+
+# %% [markdown]
+# ## Dry run: what would be deleted
+
+# %%
+leftovers = find_leftovers(session)
+print(f"{len(leftovers)} resources of prefix {session.prefix!r}:")
+for kind, name, resource_id in leftovers:
+    print(f"  {kind:9} {name}   ({resource_id})")
+if dry_run:
+    print("Dry run: nothing was deleted.")
+
+# %% [markdown]
+# ## 1. The API
+#
+# `delete_api` removes the API with its routes, integrations, stages and deployments; open connections
+# are closed. (An interrupted run may have left two APIs with our name: we delete each.)
+
+# %%
+if not dry_run:
+    apigw = session.client("apigatewayv2")
+    for api in lookup.apis_named(session, names.api):
+        apigw.delete_api(ApiId=api["ApiId"])
+        print("deleted API", api["ApiId"])
+
+# %% [markdown]
+# ## 2. The functions and their logs
+#
+# Deleting a function also deletes its permissions. Its log group stays unless we delete it too.
+
+# %%
+if not dry_run:
+    lambda_client = session.client("lambda")
+    logs = session.client("logs")
+    for route, function_name in names.functions.items():
+        try:
+            lambda_client.delete_function(FunctionName=function_name)
+            print("deleted function", function_name)
+        except lambda_client.exceptions.ResourceNotFoundException:
+            pass
+        try:
+            logs.delete_log_group(logGroupName=names.log_group(route))
+            print("deleted log group", names.log_group(route))
+        except logs.exceptions.ResourceNotFoundException:
+            pass
+
+# %% [markdown]
+# ## 3. The table
+#
+# This deletes the table and every item in it. The `table_not_exists` waiter waits until it is gone.
+
+# %%
+if not dry_run:
+    dynamodb = session.client("dynamodb")
+    try:
+        dynamodb.delete_table(TableName=names.table)
+        dynamodb.get_waiter("table_not_exists").wait(TableName=names.table)
+        print("deleted table", names.table)
+    except dynamodb.exceptions.ResourceNotFoundException:
+        pass
+
+# %% [markdown]
+# ## 4. The role
+#
+# IAM refuses to delete a role that still has policies: first its inline policies, then any attached
+# managed policy, then the role.
+
+# %%
+if not dry_run:
+    iam = session.client("iam")
+    try:
+        for page in iam.get_paginator("list_role_policies").paginate(RoleName=names.role):
+            for policy_name in page["PolicyNames"]:
+                iam.delete_role_policy(RoleName=names.role, PolicyName=policy_name)
+        for page in iam.get_paginator("list_attached_role_policies").paginate(RoleName=names.role):
+            for policy in page["AttachedPolicies"]:
+                iam.detach_role_policy(RoleName=names.role, PolicyArn=policy["PolicyArn"])
+        iam.delete_role(RoleName=names.role)
+        print("deleted role", names.role)
+    except iam.exceptions.NoSuchEntityException:
+        pass
+
+# %% [markdown]
+# **What could go wrong**
+# - `DeleteConflict` on the role: a policy is still attached (the cell above removes them first).
+# - In a shared account, never delete by a broader pattern than your own names.
+
+# %% [markdown]
+# ## Check: proof that nothing is left
+
+# %%
+if dry_run:
+    print("Dry run: the check runs after a real clean-up.")
+else:
+    check("07")

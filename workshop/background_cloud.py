@@ -1,0 +1,122 @@
+"""The learner's local cloud on 127.0.0.1:4566, started once in the background and shared by every step."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+STATE_DIR = PROJECT_ROOT / ".workshop"
+LOG_PATH = STATE_DIR / "local-cloud.log"
+PID_PATH = STATE_DIR / "local-cloud.pid"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 4566
+DEFAULT_URL = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
+
+
+class LocalCloudError(RuntimeError):
+    """The local cloud could not be reached or started; the message says what to do."""
+
+
+@dataclass
+class CloudStatus:
+    url: str
+    running: bool
+    pid: int | None
+    log_path: Path
+    health: dict[str, object] | None
+
+    def describe(self) -> str:
+        if self.running:
+            started = f" (pid {self.pid})" if self.pid else " (started outside the workshop)"
+            return f"local cloud running at {self.url}{started}; log: {self.log_path}"
+        return f"local cloud not running at {self.url}; it starts by itself when a step needs it"
+
+
+def health(url: str = DEFAULT_URL, timeout: float = 2.0) -> dict[str, object] | None:
+    """The local cloud's health document, or None when nothing (or something else) answers."""
+    try:
+        with urllib.request.urlopen(f"{url}/_local_cloud/health", timeout=timeout) as response:
+            document = json.loads(response.read())
+    except (OSError, ValueError):
+        return None
+    return document if isinstance(document, dict) and document.get("service") == "local_cloud" else None
+
+
+def _port_is_taken(host: str, port: int) -> bool:
+    import socket
+
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        return probe.connect_ex((host, port)) == 0
+
+
+def _read_pid() -> int | None:
+    try:
+        return int(PID_PATH.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def status(url: str = DEFAULT_URL) -> CloudStatus:
+    document = health(url)
+    return CloudStatus(url=url, running=document is not None, pid=_read_pid() if document else None,
+                       log_path=LOG_PATH, health=document)
+
+
+def ensure_running(startup_timeout: float = 90.0) -> CloudStatus:
+    """Start `python -m local_cloud` detached (it outlives this kernel) unless one already answers."""
+    current = status()
+    if current.running:
+        return current
+    if _port_is_taken(DEFAULT_HOST, DEFAULT_PORT):
+        raise LocalCloudError(
+            f"Port {DEFAULT_PORT} is taken by something that is not the workshop's local cloud. Stop that "
+            f"program, or run your own cloud elsewhere (python -m local_cloud --port 4567) and point the "
+            f"workshop at it with AWS_ENDPOINT_URL=http://127.0.0.1:4567."
+        )
+    STATE_DIR.mkdir(exist_ok=True)
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "PYTHONUNBUFFERED": "1"}
+    env.pop("AWS_ENDPOINT_URL", None)  # the cloud itself must not point at another cloud
+    command = [sys.executable, "-m", "local_cloud", "--host", DEFAULT_HOST, "--port", str(DEFAULT_PORT)]
+    # Detached: a notebook kernel restart or the end of a script must not stop the cloud.
+    detach: dict[str, object] = (
+        {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.DETACHED_PROCESS}  # type: ignore[attr-defined]
+        if sys.platform == "win32" else {"start_new_session": True}
+    )
+    with open(LOG_PATH, "ab") as log:
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL,
+                                   stdout=log, stderr=subprocess.STDOUT, **detach)  # type: ignore[call-overload]
+    PID_PATH.write_text(str(process.pid))
+    deadline = time.monotonic() + startup_timeout
+    while time.monotonic() < deadline:
+        if health(DEFAULT_URL) is not None:
+            return status()
+        if process.poll() is not None:
+            break
+        time.sleep(0.2)
+    raise LocalCloudError(
+        f"The local cloud did not start (see {LOG_PATH}). Try it in the foreground to see why: "
+        f"python -m local_cloud"
+    )
+
+
+def stop(timeout: float = 30.0) -> bool:
+    """Ask the background local cloud to shut down; True if one was running."""
+    if health(DEFAULT_URL) is None:
+        return False
+    request = urllib.request.Request(f"{DEFAULT_URL}/_local_cloud/shutdown", method="POST")
+    with contextlib.suppress(OSError):  # it may close the connection while answering
+        urllib.request.urlopen(request, timeout=5).close()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and health(DEFAULT_URL, timeout=0.5) is not None:
+        time.sleep(0.2)
+    PID_PATH.unlink(missing_ok=True)
+    return True

@@ -1,0 +1,301 @@
+"""Per-step checks against the current target: ✅/❌ per item, with the fix in plain words."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from . import lookup
+from .naming import ROUTES, WORKSHOP_TAG
+from .packaging import PackagingError, build_zip, code_sha256
+from .policy_audit import permission_problems, policy_problems
+from .session import WorkshopSession, setup
+from .steps import STEPS, step_label
+
+STEP_TITLES = {step.number: step.title for step in STEPS}
+
+
+@dataclass
+class CheckItem:
+    ok: bool
+    what: str
+    fix: str = ""
+
+    def line(self) -> str:
+        if self.ok:
+            return f"✅ {self.what}"
+        return f"❌ {self.what}\n   ↳ fix: {self.fix}" if self.fix else f"❌ {self.what}"
+
+
+@dataclass
+class CheckResult:
+    step: str
+    items: list[CheckItem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.items) and all(item.ok for item in self.items)
+
+    @property
+    def failures(self) -> list[CheckItem]:
+        return [item for item in self.items if not item.ok]
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def report(self) -> str:
+        title = f"Check {self.step} · {STEP_TITLES.get(self.step, '')}"
+        verdict = "done" if self.ok else f"{len(self.failures)} of {len(self.items)} items to fix"
+        return "\n".join([f"{title}: {verdict}", *(item.line() for item in self.items)])
+
+    def __repr__(self) -> str:
+        return f"<CheckResult step {self.step}: {len(self.items) - len(self.failures)}/{len(self.items)} passed>"
+
+
+class StepCheckFailed(AssertionError):
+    """A step's check found problems (raised when running as a script, so the exit code says so)."""
+
+    def __init__(self, result: CheckResult) -> None:
+        super().__init__(result.report())
+        self.result = result
+
+
+class _Collector:
+    """Collects check items; an unexpected error becomes a failed item instead of a crash."""
+
+    def __init__(self, step: str) -> None:
+        self.result = CheckResult(step)
+
+    def add(self, ok: bool, what: str, fix: str = "") -> bool:
+        self.result.items.append(CheckItem(bool(ok), what, "" if ok else fix))
+        return bool(ok)
+
+
+def _rerun(step: str) -> str:
+    return f"run step {step_label(step)} again (notebook or `python steps/{step_label(step)}.py`)"
+
+
+def _tags_ok(tags: dict[str, str] | None, prefix: str) -> bool:
+    tags = tags or {}
+    return tags.get("workshop") == WORKSHOP_TAG and tags.get("learner") == prefix
+
+
+# -- the checks, one per step ------------------------------------------------------------------
+
+def check_00(session: WorkshopSession, c: _Collector) -> None:
+    c.add(sys.version_info >= (3, 10), f"Python {sys.version.split()[0]} (3.10 or newer)",
+          "install Python 3.10+ and recreate .venv (make clean && make lab)")
+    for module in ("boto3", "websocket", "jupytext"):
+        try:
+            version = getattr(__import__(module), "__version__", "?")
+            c.add(True, f"{module} {version} installed")
+        except ImportError:
+            c.add(False, f"{module} is missing", "pip install -r requirements.txt (inside .venv)")
+    c.add(bool(session.account_id), f"{session.describe()}", "see the target section of notebook 00")
+    try:
+        for route in ROUTES:
+            build_zip(route)
+        c.add(True, "the 7 handler modules and chat_shared.py are in lambda_functions/")
+    except PackagingError as error:
+        c.add(False, "handler code present", str(error))
+
+
+def check_01(session: WorkshopSession, c: _Collector) -> None:
+    names = session.names
+    role = lookup.role(session)
+    if not c.add(role is not None, f"IAM role {names.role} exists", _rerun("01")):
+        return
+    trust = role["AssumeRolePolicyDocument"]
+    if isinstance(trust, str):
+        import json
+        import urllib.parse
+
+        trust = json.loads(urllib.parse.unquote(trust))
+    principals = [s.get("Principal", {}).get("Service") for s in trust.get("Statement", [])]
+    c.add("lambda.amazonaws.com" in principals, "the role trusts lambda.amazonaws.com (Lambda may use it)",
+          "the trust policy must allow sts:AssumeRole for the service lambda.amazonaws.com; " + _rerun("01"))
+    tags = {t["Key"]: t["Value"] for t in session.client("iam").list_role_tags(RoleName=names.role)["Tags"]}
+    c.add(_tags_ok(tags, session.prefix), f"the role is tagged workshop={WORKSHOP_TAG}, learner={session.prefix}",
+          _rerun("01"))
+    policies = lookup.role_policies(session)
+    document = policies.get(names.role_policy)
+    if c.add(document is not None, f"inline policy {names.role_policy} is attached", _rerun("01")):
+        problems = policy_problems(document, [names.table, "/aws/lambda/"])
+        c.add(not problems, "it is least privilege: named actions on this table, its index and the log groups only",
+              "; ".join(problems))
+
+
+def check_02(session: WorkshopSession, c: _Collector) -> None:
+    names = session.names
+    table = lookup.table(session)
+    if not c.add(table is not None, f"DynamoDB table {names.table} exists", _rerun("02")):
+        return
+    c.add(table["TableStatus"] == "ACTIVE", f"the table is ACTIVE (now {table['TableStatus']})",
+          "wait a few seconds and run this check again")
+    keys = {k["AttributeName"]: k["KeyType"] for k in table["KeySchema"]}
+    c.add(keys == {"connectionId": "HASH"}, "its key is connectionId (a string)",
+          f"delete the table (run step 07) and {_rerun('02')}: a key cannot be changed")
+    billing = table.get("BillingModeSummary", {}).get("BillingMode")
+    c.add(billing == "PAY_PER_REQUEST", "it bills on demand (no capacity to pay for when idle)",
+          "update_table(BillingMode='PAY_PER_REQUEST')")
+    indexes = {i["IndexName"]: i for i in table.get("GlobalSecondaryIndexes", [])}
+    index = indexes.get(names.name_index)
+    ok = index is not None and [k["AttributeName"] for k in index["KeySchema"]] == ["nameKey"] \
+        and index["Projection"]["ProjectionType"] == "ALL"
+    c.add(ok, f"index {names.name_index} on nameKey (projection ALL) exists",
+          f"delete the table (run step 07) and {_rerun('02')}")
+    if index is not None:
+        c.add(index.get("IndexStatus", "ACTIVE") == "ACTIVE", "the index is ACTIVE", "wait and check again")
+    tags = {t["Key"]: t["Value"] for t in session.client("dynamodb").list_tags_of_resource(
+        ResourceArn=table["TableArn"])["Tags"]}
+    c.add(_tags_ok(tags, session.prefix), "the table is tagged for this learner", _rerun("02"))
+
+
+def check_03(session: WorkshopSession, c: _Collector) -> None:
+    names = session.names
+    role = lookup.role(session)
+    for route, function_name in names.functions.items():
+        found = lookup.function(session, function_name)
+        if not c.add(found is not None, f"function {function_name} ({route}) exists", _rerun("03")):
+            continue
+        config = found["Configuration"]
+        problems = []
+        if config.get("State", "Active") != "Active":
+            problems.append(f"state {config.get('State')}")
+        if config.get("LastUpdateStatus", "Successful") not in ("Successful", None):
+            problems.append(f"last update {config.get('LastUpdateStatus')}")
+        if config["Handler"] != names.handler(route):
+            problems.append(f"handler {config['Handler']} instead of {names.handler(route)}")
+        if role is None or config["Role"] != role["Arn"]:
+            problems.append(f"role {config['Role']} instead of {names.role}")
+        env = config.get("Environment", {}).get("Variables", {})
+        if env.get("CONNECTIONS_TABLE") != names.table or env.get("NAME_INDEX") != names.name_index:
+            problems.append(f"environment {env} lacks CONNECTIONS_TABLE={names.table}, NAME_INDEX={names.name_index}")
+        try:
+            if config["CodeSha256"] != code_sha256(build_zip(route)):
+                problems.append("its code differs from lambda_functions/ (not redeployed since the last edit)")
+        except PackagingError as error:
+            problems.append(str(error))
+        if not _tags_ok(found.get("Tags"), session.prefix):
+            problems.append("tags missing")
+        c.add(not problems, f"  {function_name} is active, current, configured and tagged",
+              "; ".join(problems) + f" → {_rerun('03')}")
+
+
+def check_04(session: WorkshopSession, c: _Collector) -> None:
+    names = session.names
+    apis = lookup.apis_named(session, names.api)
+    if not c.add(len(apis) >= 1, f"WebSocket API {names.api} exists", _rerun("04")):
+        return
+    c.add(len(apis) == 1, f"exactly one API is named {names.api} (found {len(apis)})",
+          "run step 07 to delete them all, then steps 04 and 05 again")
+    api = apis[0]
+    api_id = api["ApiId"]
+    c.add(api.get("ProtocolType") == "WEBSOCKET" and api.get("RouteSelectionExpression") == "$request.body.action",
+          "it is a WEBSOCKET API routing on $request.body.action", "step 07, then " + _rerun("04"))
+    c.add(_tags_ok(api.get("Tags"), session.prefix), "the API is tagged for this learner", _rerun("04"))
+    routes = lookup.routes(session, api_id)
+    integrations = lookup.integrations(session, api_id)
+    for route, function_name in names.functions.items():
+        found = lookup.function(session, function_name)
+        route_item = routes.get(route)
+        target = (route_item or {}).get("Target", "")
+        integration = integrations.get(target.removeprefix("integrations/"))
+        wired = bool(found and integration and found["Configuration"]["FunctionArn"] in integration.get("IntegrationUri", "")
+                     and integration.get("IntegrationType") == "AWS_PROXY")
+        problems = [] if wired else [f"route {route} is not wired to {function_name} with an AWS_PROXY integration"]
+        problems += permission_problems(lookup.function_policy(session, function_name),
+                                        lookup.execute_api_arn(session, api_id, route))
+        c.add(not problems, f"route {route} → {function_name}, which API Gateway may invoke for this route only",
+              "; ".join(problems) + f" → {_rerun('04')}")
+    document = lookup.role_policies(session).get(names.manage_connections_policy)
+    if c.add(document is not None, f"the role may post to this API's connections ({names.manage_connections_policy})",
+             _rerun("04")):
+        actions = [a for s in document.get("Statement", []) for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])]
+        problems = policy_problems(document, [f":{api_id}/"])
+        c.add(not problems and actions == ["execute-api:ManageConnections"],
+              "execute-api:ManageConnections is scoped to this API only", "; ".join(problems) or _rerun("04"))
+
+
+def check_05(session: WorkshopSession, c: _Collector) -> None:
+    names = session.names
+    api = lookup.api(session)
+    if not c.add(api is not None, f"WebSocket API {names.api} exists", _rerun("04")):
+        return
+    client = session.client("apigatewayv2")
+    stage = lookup.stage(session, api["ApiId"])
+    if not c.add(stage is not None, f"stage {names.stage} exists", _rerun("05")):
+        return
+    deployment_id = stage.get("DeploymentId")
+    deployment = None
+    if deployment_id:
+        try:
+            deployment = client.get_deployment(ApiId=api["ApiId"], DeploymentId=deployment_id)
+        except client.exceptions.NotFoundException:
+            deployment = None
+    c.add(deployment is not None, "the stage serves a deployment (a snapshot of the routes)", _rerun("05"))
+    if deployment is not None:
+        c.add(deployment.get("DeploymentStatus", "DEPLOYED") == "DEPLOYED", "the deployment is DEPLOYED",
+              _rerun("05"))
+    url = f"{api['ApiEndpoint']}/{names.stage}"
+    from .chat_probe import can_connect
+
+    error = can_connect(url)
+    c.add(error is None, f"a WebSocket client can connect to {url}",
+          f"{error}. Check the $connect function's log (notebook 06 shows how), then {_rerun('05')}")
+
+
+def check_06(session: WorkshopSession, c: _Collector) -> None:
+    url = lookup.websocket_url(session)
+    if not c.add(url is not None, "the chat has a URL", "run steps 04 and 05"):
+        return
+    from .chat_probe import probe_chat
+
+    for what, error in probe_chat(url):
+        c.add(error is None, what, f"{error} → look at the functions' logs in notebook 06, fix, and re-run step 03")
+
+
+def check_07(session: WorkshopSession, c: _Collector) -> None:
+    from .cleanup import find_leftovers
+
+    leftovers = find_leftovers(session)
+    c.add(not leftovers, f"nothing with prefix {session.prefix!r} is left",
+          "still there: " + ", ".join(f"{kind} {name}" for kind, name, _ in leftovers) + " → " + _rerun("07"))
+
+
+CHECKS: dict[str, Callable[[WorkshopSession, _Collector], None]] = {
+    "00": check_00, "01": check_01, "02": check_02, "03": check_03,
+    "04": check_04, "05": check_05, "06": check_06, "07": check_07,
+}
+
+
+def _in_notebook() -> bool:
+    return "ipykernel" in sys.modules
+
+
+def check(step: str | int, session: WorkshopSession | None = None, *, quiet: bool = False,
+          raise_on_failure: bool | None = None) -> CheckResult:
+    """Verify step `step` ("03", 3 or "03_lambda_functions") against the current target and print ✅/❌ per item.
+
+    Outside a notebook a failed check raises StepCheckFailed (so `python steps/NN_*.py` exits non-zero);
+    pass raise_on_failure=False to only get the result.
+    """
+    number = str(step).split("_")[0].zfill(2)
+    if number not in CHECKS:
+        raise ValueError(f"there is no step {step!r}: steps are {', '.join(CHECKS)}")
+    session = session or setup()
+    collector = _Collector(number)
+    try:
+        CHECKS[number](session, collector)
+    except Exception as error:  # noqa: BLE001 - a check reports, it does not crash
+        collector.add(False, f"the check could not finish: {type(error).__name__}: {error}",
+                      "make sure the target is reachable (python -m workshop status) and run the check again")
+    result = collector.result
+    if not quiet:
+        print(result.report())
+    if raise_on_failure is None:
+        raise_on_failure = not _in_notebook()
+    if raise_on_failure and not result.ok:
+        raise StepCheckFailed(result)
+    return result

@@ -1,0 +1,40 @@
+"""Find what this prefix created (for step 07's dry run and its proof), and destroy it by running step 07."""
+
+from __future__ import annotations
+
+from . import lookup
+from .session import WorkshopSession
+from .steps import StepRun, run_step
+
+
+def find_leftovers(session: WorkshopSession) -> list[tuple[str, str, str]]:
+    """(kind, name, id) of every resource of this prefix that still exists, in the order to delete them.
+
+    Only the exact names this prefix derives are considered, so prefix `chat` never touches `chat-b`'s resources.
+    """
+    names = session.names
+    found: list[tuple[str, str, str]] = []
+    for api in lookup.apis_named(session, names.api):
+        found.append(("api", api["Name"], api["ApiId"]))
+    for function_name in names.functions.values():
+        function = lookup.function(session, function_name)
+        if function is not None:
+            found.append(("function", function_name, function["Configuration"]["FunctionArn"]))
+    logs = session.client("logs")
+    wanted_groups = {names.log_group(route) for route in names.routes}
+    for page in logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=f"/aws/lambda/{names.prefix}-"):
+        for group in page["logGroups"]:
+            if group["logGroupName"] in wanted_groups:
+                found.append(("log group", group["logGroupName"], group["logGroupName"]))
+    table = lookup.table(session)
+    if table is not None:
+        found.append(("table", names.table, table["TableArn"]))
+    role = lookup.role(session)
+    if role is not None:
+        found.append(("role", names.role, role["Arn"]))
+    return found
+
+
+def destroy_all(dry_run: bool = False, *, quiet: bool = True) -> StepRun:
+    """Run step 07 (the cleanup notebook's code): list everything of this prefix, then delete it unless dry_run."""
+    return run_step("07", quiet=quiet, env={"WORKSHOP_DRY_RUN": "1" if dry_run else "0"})

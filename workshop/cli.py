@@ -1,0 +1,136 @@
+"""The workshop's command line: deploy, destroy, check, status, lab, and the demo and chat entry points."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+
+from . import background_cloud
+from .steps import NOTEBOOKS_DIR, STEPS
+
+DESCRIPTION = """Build a serverless chat (API Gateway WebSocket, Lambda, DynamoDB) step by step.
+Target: the local cloud on 127.0.0.1:4566 by default (started in the background when needed);
+AWS_ENDPOINT_URL=... for another endpoint; WORKSHOP_TARGET=aws for real AWS (asks for confirmation,
+or set WORKSHOP_CONFIRM=yes). WORKSHOP_PREFIX (default chat) starts every resource name."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m workshop", description=DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--prefix", help="learner prefix for this command (default: WORKSHOP_PREFIX or chat)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sub.add_parser("deploy", parents=[common], help="run steps 01–05 and print the chat's WebSocket URL")
+    destroy = sub.add_parser("destroy", parents=[common], help="run step 07: delete everything of this prefix")
+    destroy.add_argument("--dry-run", action="store_true", help="only list what would be deleted")
+    check = sub.add_parser("check", parents=[common], help="check one step, or all of 00–06, on the current target")
+    check.add_argument("step", nargs="?", choices=[s.number for s in STEPS], help="step number, e.g. 03")
+    sub.add_parser("status", parents=[common], help="show the target, the local cloud and what is deployed")
+    sub.add_parser("stop", help="stop the background local cloud")
+    lab = sub.add_parser("lab", help="open JupyterLab on notebooks/ with the target ready (extra args go to jupyter)")
+    lab.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="e.g. --no-browser --port 8899")
+    sub.add_parser("demo", add_help=False, help="the whole workshop as one demo (see `demo --help`)")
+    sub.add_parser("chat", add_help=False, help="join the deployed chat from this terminal (see `chat --help`)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # demo and chat belong to their own modules, with their own options.
+    if argv and argv[0] == "demo":
+        from .demo import main as demo_main
+
+        return demo_main(argv[1:]) or 0
+    if argv and argv[0] == "chat":
+        from .chat_client import main as chat_main
+
+        return chat_main(argv[1:]) or 0
+    args = build_parser().parse_args(argv)
+    if getattr(args, "prefix", None):
+        os.environ["WORKSHOP_PREFIX"] = args.prefix
+    try:
+        return COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # noqa: BLE001 - a learner gets the message, not a traceback
+        from .checks import StepCheckFailed
+        from .naming import PrefixError
+        from .session import TargetError
+
+        if isinstance(error, (TargetError, PrefixError, StepCheckFailed)):
+            print(f"\n{error}", file=sys.stderr)
+            return 1
+        raise
+
+
+def cmd_deploy(args: argparse.Namespace) -> int:
+    from .deploy import deploy_all
+
+    deployment = deploy_all(quiet=False)
+    print(f"\nThe chat is deployed. Connect to: {deployment.url}")
+    print(f"Join it from a terminal: python -m workshop chat --name YourName  (API {deployment.api_id})")
+    return 0
+
+
+def cmd_destroy(args: argparse.Namespace) -> int:
+    from .cleanup import destroy_all
+
+    destroy_all(dry_run=args.dry_run, quiet=False)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .checks import check
+    from .session import setup
+
+    session = setup()
+    numbers = [args.step] if args.step else [s.number for s in STEPS if s.number != "07"]
+    results = [check(number, session, raise_on_failure=False) for number in numbers]
+    if len(results) > 1:
+        print("\nSummary: " + "  ".join(f"{r.step} {'✅' if r.ok else '❌'}" for r in results))
+    return 0 if all(r.ok for r in results) else 1
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from .cleanup import find_leftovers
+    from .session import setup
+
+    print(background_cloud.status().describe())
+    session = setup()
+    print(session.describe())
+    resources = find_leftovers(session)
+    if not resources:
+        print(f"Nothing of prefix {session.prefix!r} is deployed.")
+    for kind, name, _ in resources:
+        print(f"  {kind:9} {name}")
+    from . import lookup
+
+    url = lookup.websocket_url(session)
+    if url:
+        print(f"Chat URL: {url}")
+    return 0
+
+
+def cmd_stop(args: argparse.Namespace) -> int:
+    stopped = background_cloud.stop()
+    print("The local cloud stopped." if stopped else "No local cloud was running.")
+    return 0
+
+
+def cmd_lab(args: argparse.Namespace) -> int:
+    from .session import setup
+
+    print(setup().describe())  # the target is ready before the first notebook opens
+    extra = [a for a in args.jupyter_args if a != "--"]
+    command = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={NOTEBOOKS_DIR}", *extra]
+    print("Starting JupyterLab: open 00_setup.ipynb first. Ctrl-C stops it.")
+    try:
+        return subprocess.call(command)
+    except KeyboardInterrupt:
+        return 0
+
+
+COMMANDS = {"deploy": cmd_deploy, "destroy": cmd_destroy, "check": cmd_check, "status": cmd_status,
+            "stop": cmd_stop, "lab": cmd_lab}

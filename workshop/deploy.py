@@ -1,0 +1,50 @@
+"""Deploy the whole chat (steps 01–05, the notebooks' own code) and describe what is deployed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import lookup
+from .session import WorkshopSession, setup
+from .steps import DEPLOY_STEPS, StepRun, run_step
+
+
+@dataclass
+class Deployment:
+    """Where the deployed chat is: its WebSocket URL and the ids behind it."""
+
+    url: str
+    api_id: str
+    stage: str
+    table: str
+    role_arn: str
+    functions: dict[str, str]  # route key -> function name
+    prefix: str
+    target: str
+    steps: list[StepRun] = field(default_factory=list, repr=False)
+
+
+class NotDeployed(RuntimeError):
+    """The chat of this prefix is not (fully) deployed on the current target."""
+
+
+def describe(session: WorkshopSession | None = None) -> Deployment:
+    """Look up the deployed chat of the current prefix by name; raise NotDeployed with what to run if missing."""
+    session = session or setup()
+    api = lookup.api(session)
+    role = lookup.role(session)
+    url = lookup.websocket_url(session)
+    if api is None or role is None or url is None:
+        raise NotDeployed(f"The chat of prefix {session.prefix!r} is not deployed on this target. "
+                          "Run `python -m workshop deploy` (or notebooks 01–05) first.")
+    return Deployment(url=url, api_id=api["ApiId"], stage=session.names.stage, table=session.names.table,
+                      role_arn=role["Arn"], functions=session.names.functions, prefix=session.prefix,
+                      target=session.target)
+
+
+def deploy_all(*, quiet: bool = True, steps: list[str] | None = None) -> Deployment:
+    """Run steps 01–05 for the current target and prefix (each ends with its check) and return the chat's URL."""
+    runs = [run_step(number, quiet=quiet) for number in (steps or DEPLOY_STEPS)]
+    deployment = describe()
+    deployment.steps = runs
+    return deployment

@@ -1,0 +1,103 @@
+"""Every resource name and tag of the chat, derived from the learner's prefix."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+
+DEFAULT_PREFIX = "chat"
+# Short enough that the longest derived name (an IAM role, 64 characters max) always fits.
+PREFIX_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,23}$")
+WORKSHOP_TAG = "serverless-chat"
+
+# route key -> (function name suffix, handler module): fixed in docs/architecture.md.
+ROUTES: dict[str, str] = {
+    "$connect": "connect",
+    "$disconnect": "disconnect",
+    "setName": "set_name",
+    "sendPublic": "send_public",
+    "sendPrivate": "send_private",
+    "sendBot": "send_bot",
+    "$default": "default",
+}
+
+
+class PrefixError(ValueError):
+    """The learner prefix cannot start resource names."""
+
+
+def validate_prefix(prefix: str) -> str:
+    """Return the prefix if AWS accepts it at the start of every name, else explain how to fix it."""
+    if not PREFIX_PATTERN.match(prefix) or prefix.endswith("-") or "--" in prefix:
+        raise PrefixError(
+            f"WORKSHOP_PREFIX={prefix!r} cannot start resource names. Use 1 to 24 lowercase letters, digits "
+            "or single hyphens, starting with a letter, e.g. WORKSHOP_PREFIX=alice or WORKSHOP_PREFIX=team-3."
+        )
+    return prefix
+
+
+def prefix_from_environment() -> str:
+    return validate_prefix(os.environ.get("WORKSHOP_PREFIX", "").strip() or DEFAULT_PREFIX)
+
+
+def function_suffix(route_key: str) -> str:
+    """`$connect` -> `connect`, `setName` -> `setName`: the route key without its `$`."""
+    return route_key.lstrip("$")
+
+
+@dataclass(frozen=True)
+class Names:
+    """The names of everything one learner creates; every one starts with the prefix."""
+
+    prefix: str
+    stage: str = "dev"
+    name_index: str = "by-name"
+    routes: dict[str, str] = field(default_factory=lambda: dict(ROUTES))
+
+    @property
+    def role(self) -> str:
+        return f"{self.prefix}-lambda-role"
+
+    @property
+    def role_policy(self) -> str:
+        """Inline policy of step 01: the table and the function logs."""
+        return f"{self.prefix}-table-and-logs"
+
+    @property
+    def manage_connections_policy(self) -> str:
+        """Inline policy of step 04: posting to this API's connections."""
+        return f"{self.prefix}-manage-connections"
+
+    @property
+    def table(self) -> str:
+        return f"{self.prefix}-connections"
+
+    @property
+    def api(self) -> str:
+        return f"{self.prefix}-websocket-api"
+
+    def function(self, route_key: str) -> str:
+        return f"{self.prefix}-{function_suffix(route_key)}"
+
+    @property
+    def functions(self) -> dict[str, str]:
+        """route key -> function name, in route order."""
+        return {route: self.function(route) for route in self.routes}
+
+    def module(self, route_key: str) -> str:
+        return self.routes[route_key]
+
+    def handler(self, route_key: str) -> str:
+        return f"{self.routes[route_key]}.handler"
+
+    def log_group(self, route_key: str) -> str:
+        return f"/aws/lambda/{self.function(route_key)}"
+
+    def permission_statement_id(self, route_key: str) -> str:
+        return f"{self.prefix}-apigateway-{function_suffix(route_key)}"
+
+
+def tags_for(prefix: str) -> dict[str, str]:
+    """The tags every taggable resource carries, so a shared account can tell learners apart."""
+    return {"workshop": WORKSHOP_TAG, "learner": prefix}

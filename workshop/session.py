@@ -1,0 +1,172 @@
+"""Where the workshop's boto3 calls go (local cloud, another endpoint, or real AWS) and with which names."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+import botocore.config
+import botocore.exceptions
+
+from . import background_cloud
+from .naming import Names, prefix_from_environment, tags_for
+
+FAKE_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
+DEFAULT_REGION = "us-east-1"
+TARGETS = ("local", "aws")
+
+
+class TargetError(RuntimeError):
+    """The target cannot be used as configured; the message says what to do."""
+
+
+class TargetNotConfirmed(TargetError):
+    """Real AWS was chosen but nobody confirmed it."""
+
+
+@dataclass
+class WorkshopSession:
+    """The current target, region, account and prefix, and boto3 clients that reach them.
+
+    `target` is "local" (the background local cloud), "endpoint" (AWS_ENDPOINT_URL) or "aws".
+    """
+
+    target: str
+    region: str
+    prefix: str
+    account_id: str
+    endpoint_url: str | None
+    boto_session: boto3.Session = field(repr=False)
+
+    @property
+    def names(self) -> Names:
+        return Names(self.prefix)
+
+    @property
+    def tags(self) -> dict[str, str]:
+        """Tags as a mapping (Lambda, API Gateway)."""
+        return tags_for(self.prefix)
+
+    @property
+    def tag_list(self) -> list[dict[str, str]]:
+        """Tags as [{"Key": ..., "Value": ...}] (IAM, DynamoDB)."""
+        return [{"Key": key, "Value": value} for key, value in self.tags.items()]
+
+    @property
+    def is_aws(self) -> bool:
+        return self.target == "aws"
+
+    def client(self, service: str) -> Any:
+        """A boto3 client for `service` on the current target."""
+        # Retries with back-off smooth over AWS throttling when a whole class deploys at once.
+        config = botocore.config.Config(retries={"max_attempts": 8, "mode": "standard"})
+        return self.boto_session.client(service, endpoint_url=self.endpoint_url, config=config)
+
+    def describe(self) -> str:
+        where = {
+            "local": f"the local cloud at {self.endpoint_url}",
+            "endpoint": f"the endpoint {self.endpoint_url} (AWS_ENDPOINT_URL)",
+            "aws": "real AWS",
+        }[self.target]
+        return f"Target: {where} · account {self.account_id} · region {self.region} · prefix {self.prefix!r}"
+
+    def __str__(self) -> str:
+        return self.describe()
+
+
+_confirmed_aws: set[tuple[str, str, str]] = set()
+
+
+def _region() -> str:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+
+
+def _interactive() -> bool:
+    """True in a notebook kernel or a terminal someone is typing in."""
+    if "ipykernel" in sys.modules:
+        return True
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _account_id(boto_session: boto3.Session, endpoint_url: str | None, where: str) -> str:
+    sts = boto_session.client("sts", endpoint_url=endpoint_url)
+    try:
+        return sts.get_caller_identity()["Account"]
+    except botocore.exceptions.NoCredentialsError as error:
+        raise TargetError(
+            "No AWS credentials found for the real-AWS target. Run `aws configure` (or `aws sso login "
+            "--profile NAME` and set AWS_PROFILE=NAME), or unset WORKSHOP_TARGET to use the local cloud."
+        ) from error
+    except botocore.exceptions.ClientError as error:
+        raise TargetError(
+            f"{where} refused your credentials ({error.response['Error'].get('Code')}): they are wrong or "
+            "expired. Refresh them (`aws sso login`, or new keys with `aws configure`)."
+        ) from error
+    except botocore.exceptions.EndpointConnectionError as error:
+        raise TargetError(f"Cannot reach {where}: {error}. Check the address and your network.") from error
+
+
+def _confirm_aws(account_id: str, region: str, prefix: str) -> None:
+    key = (account_id, region, prefix)
+    if key in _confirmed_aws:
+        return
+    print(f"You chose real AWS: account {account_id}, region {region}, prefix {prefix!r}.")
+    print("The workshop will create an IAM role, a DynamoDB table, 7 Lambda functions and a WebSocket API "
+          "there. They cost little, but leftovers can bill: finish with 07_cleanup (python -m workshop destroy).")
+    answer = os.environ.get("WORKSHOP_CONFIRM", "").strip().lower()
+    if answer != "yes":
+        if not _interactive():
+            raise TargetNotConfirmed(
+                "Real AWS needs an explicit confirmation and none was given: nothing was created. "
+                "Check the account and region above, then re-run with WORKSHOP_CONFIRM=yes."
+            )
+        answer = input(f"Type yes to use account {account_id} in {region}: ").strip().lower()
+        if answer != "yes":
+            raise TargetNotConfirmed("Not confirmed: nothing was created. Unset WORKSHOP_TARGET to use the local cloud.")
+    _confirmed_aws.add(key)
+
+
+def setup() -> WorkshopSession:
+    """Resolve the target (AWS_ENDPOINT_URL > WORKSHOP_TARGET=aws > local cloud) and return a session for it.
+
+    The local cloud is started in the background when it is not running. Real AWS is used only after the
+    account and region were shown and confirmed (WORKSHOP_CONFIRM=yes, or typing yes when asked).
+    """
+    prefix = prefix_from_environment()
+    region = _region()
+    chosen = os.environ.get("WORKSHOP_TARGET", "").strip().lower() or "local"
+    if chosen not in TARGETS:
+        raise TargetError(f"WORKSHOP_TARGET={chosen!r} is not a target: use WORKSHOP_TARGET=local (the default) "
+                          "or WORKSHOP_TARGET=aws.")
+    endpoint_url = os.environ.get("AWS_ENDPOINT_URL", "").strip() or None
+    if endpoint_url:
+        boto_session = _session_with_fallback_credentials(region)
+        account = _account_id(boto_session, endpoint_url, endpoint_url)
+        return WorkshopSession("endpoint", region, prefix, account, endpoint_url, boto_session)
+    if chosen == "aws":
+        boto_session = boto3.Session(region_name=region)
+        region = boto_session.region_name or region
+        account = _account_id(boto_session, None, "AWS")
+        _confirm_aws(account, region, prefix)
+        return WorkshopSession("aws", region, prefix, account, None, boto_session)
+    try:
+        cloud = background_cloud.ensure_running()
+    except background_cloud.LocalCloudError as error:
+        raise TargetError(str(error)) from error
+    boto_session = boto3.Session(region_name=region, **FAKE_CREDENTIALS)
+    account = _account_id(boto_session, cloud.url, "the local cloud")
+    return WorkshopSession("local", region, prefix, account, cloud.url, boto_session)
+
+
+def _session_with_fallback_credentials(region: str) -> boto3.Session:
+    """Use the learner's credentials if they have any; an emulator accepts any, so fake ones do."""
+    session = boto3.Session(region_name=region)
+    if session.get_credentials() is None:
+        session = boto3.Session(region_name=region, **FAKE_CREDENTIALS)
+    return session

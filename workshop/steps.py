@@ -1,0 +1,94 @@
+"""The numbered steps and a runner that executes a step script's cells, the same code as its notebook."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import runpy
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+STEPS_DIR = PROJECT_ROOT / "steps"
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+
+
+@dataclass(frozen=True)
+class Step:
+    number: str
+    topic: str
+    title: str
+    minutes: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.number}_{self.topic}"
+
+    @property
+    def script(self) -> Path:
+        return STEPS_DIR / f"{self.label}.py"
+
+    @property
+    def notebook(self) -> Path:
+        return NOTEBOOKS_DIR / f"{self.label}.ipynb"
+
+
+STEPS: list[Step] = [
+    Step("00", "setup", "What we build, the target, an environment check", 10),
+    Step("01", "iam_role", "The IAM role the functions run with", 10),
+    Step("02", "dynamodb_table", "The DynamoDB table of connections and names", 10),
+    Step("03", "lambda_functions", "One Lambda function per route", 15),
+    Step("04", "websocket_api", "The WebSocket API: routes, integrations, permissions", 15),
+    Step("05", "deploy_stage", "Deployment and stage: the chat's URL", 5),
+    Step("06", "chat", "Chatting from the notebook, and reading the logs", 15),
+    Step("07", "cleanup", "Cleaning up: delete everything this prefix created", 5),
+]
+DEPLOY_STEPS = ["01", "02", "03", "04", "05"]
+
+
+def get_step(number: str | int) -> Step:
+    wanted = str(number).split("_")[0].zfill(2)
+    for step in STEPS:
+        if step.number == wanted:
+            return step
+    raise ValueError(f"there is no step {number!r}: steps are {', '.join(s.number for s in STEPS)}")
+
+
+def step_label(number: str | int) -> str:
+    return get_step(number).label
+
+
+@dataclass
+class StepRun:
+    """What running one step did: its output, how long it took, and the variables it left."""
+
+    step: Step
+    seconds: float
+    output: str = ""
+    namespace: dict[str, Any] = field(default_factory=dict, repr=False)
+
+
+def run_step(number: str | int, *, quiet: bool = False, env: dict[str, str] | None = None) -> StepRun:
+    """Run steps/NN_*.py in this process (the notebook's cells, top to bottom); raise if its check fails.
+
+    quiet=True captures the step's printed output in StepRun.output instead of printing it.
+    env sets environment variables for the duration of the step (e.g. WORKSHOP_DRY_RUN=1 for step 07).
+    """
+    step = get_step(number)
+    saved = {name: os.environ.get(name) for name in (env or {})}
+    os.environ.update(env or {})
+    buffer = io.StringIO()
+    started = time.perf_counter()
+    try:
+        with contextlib.redirect_stdout(buffer) if quiet else contextlib.nullcontext():
+            namespace = runpy.run_path(str(step.script), run_name="__workshop_step__")
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    return StepRun(step, time.perf_counter() - started, buffer.getvalue(), namespace)
