@@ -62,6 +62,7 @@ class FakeChatServer:
     def stop(self) -> None:
         if not self._thread.is_alive():
             return
+        self.drop_everyone()  # aiohttp's clean-up would wait for open WebSockets to end
         asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)

@@ -103,6 +103,7 @@ class Console:
         self.palette = palette
         self.interactive = interactive
         self.prompt = "> "
+        self._prompt_shown = False  # is the prompt line on the screen right now?
         self._lock = threading.Lock()
         try:
             import readline  # only on Unix-likes: gives back the half-typed line after we print
@@ -112,7 +113,7 @@ class Console:
 
     def show(self, line: str) -> None:
         with self._lock:
-            if not self.interactive:
+            if not self._prompt_shown:
                 self.stream.write(line + "\n")
             else:
                 typed = self._readline.get_line_buffer() if self._readline else ""
@@ -120,6 +121,25 @@ class Console:
                 wipe = "\r\x1b[2K" if self.palette.enabled else "\n"
                 self.stream.write(f"{wipe}{line}\n{self.prompt}{typed}")
             self.stream.flush()
+
+    def read_line(self) -> str:
+        """One typed line. The prompt is written here, under the lock, so it is never shown twice."""
+        if not self.interactive:
+            line = sys.stdin.readline()
+            if not line:
+                raise EOFError
+            return line
+        with self._lock:
+            self.stream.write(self.prompt)
+            self.stream.flush()
+            self._prompt_shown = True
+        try:
+            return input()
+        except (KeyboardInterrupt, EOFError):
+            self.stream.write("\n")  # leave the prompt line, so the goodbye starts on its own line
+            raise
+        finally:
+            self._prompt_shown = False
 
     def note(self, text: str) -> None:
         """A line from the client itself (not from the chat)."""
@@ -356,16 +376,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 0
-
-    def read_line() -> str:
-        if interactive:
-            return input(console.prompt)
-        line = sys.stdin.readline()
-        if not line:
-            raise EOFError
-        return line
-
-    return run_chat(client, console, read_line)
+    return run_chat(client, console, console.read_line)
 
 
 if __name__ == "__main__":

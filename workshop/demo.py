@@ -1,0 +1,427 @@
+"""`python -m workshop demo`: the whole workshop in one run — deploy, chat, check, clean up — as a readable transcript."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import websocket
+
+from workshop.transcript import Palette, colors_enabled, render_frame
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CLOUD_LOG = PROJECT_ROOT / ".workshop" / "demo-local-cloud.log"
+DEPLOY_STEPS = ["00", "01", "02", "03", "04", "05"]
+CHECKED_STEPS = ["00", "01", "02", "03", "04", "05", "06"]
+WAIT_SECONDS = 15.0  # for one expected chat frame; a cold Lambda start on AWS takes a few seconds
+STRAGGLER_SECONDS = 0.15  # after the expected frames, whatever else arrives this quickly belongs to the same scene
+MEMBER_COLORS = {"Ana": "green", "Bo": "blue", "Cy": "magenta"}
+
+
+class Transcript:
+    """Everything the demo prints: headings, steps, chat lines, verdicts; it counts what failed."""
+
+    def __init__(self, stream: TextIO, palette: Palette) -> None:
+        self.stream = stream
+        self.palette = palette
+        self.failures: list[str] = []
+
+    def line(self, text: str = "") -> None:
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def heading(self, text: str) -> None:
+        self.line()
+        self.line(self.palette.paint(f"━━ {text} ━━", "bold"))
+
+    def ok(self, text: str) -> None:
+        self.line(f"  {self.palette.paint('✔', 'green')} {text}")
+
+    def fail(self, text: str) -> None:
+        self.failures.append(text)
+        self.line(f"  {self.palette.paint('✘', 'red')} {self.palette.paint(text, 'red')}")
+
+    def expect(self, condition: bool, text: str, problem: str) -> bool:
+        if condition:
+            self.ok(text)
+        else:
+            self.fail(f"{text}: {problem}")
+        return condition
+
+    def member(self, name: str) -> str:
+        return self.palette.paint(name, MEMBER_COLORS.get(name, "cyan"), "bold")
+
+
+# -- where the demo runs -----------------------------------------------------------------------
+
+@contextlib.contextmanager
+def environment(values: dict[str, str | None]) -> Iterator[None]:
+    """Set (or, with None, remove) environment variables for the demo, and restore them afterwards."""
+    saved = {name: os.environ.get(name) for name in values}
+    try:
+        for name, value in values.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@contextlib.contextmanager
+def private_local_cloud(out: Transcript) -> Iterator[dict[str, str | None]]:
+    """A local cloud of our own on a free port: the learner's cloud on 4566 is never touched."""
+    from local_cloud import LocalCloud
+
+    CLOUD_LOG.parent.mkdir(exist_ok=True)
+    CLOUD_LOG.write_text("")
+    started = time.perf_counter()
+    cloud = LocalCloud(port=0, log_path=CLOUD_LOG).start()
+    out.ok(f"private local cloud at {cloud.endpoint_url} ({time.perf_counter() - started:.1f} s; "
+           f"log: {CLOUD_LOG.relative_to(PROJECT_ROOT)})")
+    try:
+        yield {**cloud.environ, "WORKSHOP_TARGET": None}
+    finally:
+        started = time.perf_counter()
+        cloud.stop()
+        out.ok(f"local cloud shut down ({time.perf_counter() - started:.1f} s)")
+
+
+@contextlib.contextmanager
+def real_aws(out: Transcript) -> Iterator[dict[str, str | None]]:
+    """Real AWS: the workshop's session shows account and region and asks before anything is created."""
+    out.line("  target: real AWS (the account and region are shown next; nothing happens until you confirm)")
+    yield {"WORKSHOP_TARGET": "aws", "AWS_ENDPOINT_URL": None}
+
+
+# -- steps -------------------------------------------------------------------------------------
+
+def created_by(step: str, session: Any) -> str:
+    """What a step left behind, looked up by name on the target, in a few words."""
+    from workshop import lookup
+
+    names = session.names
+    if step == "00":
+        return session.describe()
+    if step == "01":
+        role = lookup.role(session)
+        return f"role {role['RoleName']}" if role else "no role!"
+    if step == "02":
+        table = lookup.table(session)
+        if not table:
+            return "no table!"
+        indexes = ", ".join(index["IndexName"] for index in table.get("GlobalSecondaryIndexes", []))
+        return f"table {table['TableName']} (index {indexes or 'none'})"
+    if step == "03":
+        found = [name for name in names.functions.values() if lookup.function(session, name)]
+        return f"{len(found)} functions: {', '.join(found)}"
+    api_id = lookup.api_id(session)
+    if not api_id:
+        return "no API!"
+    if step == "04":
+        return f"WebSocket API {api_id} with routes {', '.join(sorted(lookup.routes(session, api_id)))}"
+    return f"stage {names.stage}: {lookup.websocket_url(session)}"
+
+
+def run_steps(out: Transcript, session: Any) -> bool:
+    """Steps 00–05, the notebooks' own code, each with what it created and how long it took."""
+    from workshop.steps import get_step, run_step
+
+    for number in DEPLOY_STEPS:
+        step = get_step(number)
+        try:
+            run = run_step(number, quiet=True)
+        except Exception as error:  # noqa: BLE001 - a failed step ends the demo with its reason
+            out.fail(f"{step.label} failed: {type(error).__name__}: {error}")
+            out.line(out.palette.paint("".join(traceback.format_exception(error)[-3:]), "gray"))
+            return False
+        label = out.palette.paint(f"{step.label:<18}", "bold")
+        out.line(f"  {label} {run.seconds:5.1f} s  {created_by(number, session)}")
+    return True
+
+
+# -- the chat ----------------------------------------------------------------------------------
+
+@dataclass
+class Member:
+    """One chat member of the demo: a real WebSocket connection and everything it received."""
+
+    name: str
+    ws: Any
+    received: list[Any] = field(default_factory=list)
+
+    def send(self, payload: dict[str, str]) -> None:
+        self.ws.send(json.dumps(payload))
+
+    def read(self, timeout: float) -> Any | None:
+        """The next frame (decoded), or None if nothing arrives in time or the connection closed."""
+        self.ws.settimeout(timeout)
+        try:
+            raw = self.ws.recv()
+        except websocket.WebSocketTimeoutException:
+            return None
+        except (OSError, websocket.WebSocketException):
+            return None
+        try:
+            frame = json.loads(raw)
+        except ValueError:
+            frame = raw
+        self.received.append(frame)
+        return frame
+
+
+class Chat:
+    """Three members on the deployed chat, driven scene by scene, with every frame shown."""
+
+    def __init__(self, url: str, out: Transcript) -> None:
+        self.url = url
+        self.out = out
+        self.members: dict[str, Member] = {}
+
+    def connect(self, name: str, with_name_in_url: bool) -> Member:
+        url = f"{self.url}?name={name}" if with_name_in_url else self.url
+        self.say(name, f"connects to {url}")
+        member = Member(name, websocket.create_connection(url, timeout=WAIT_SECONDS))
+        self.members[name] = member
+        return member
+
+    def say(self, name: str, action: str) -> None:
+        self.out.line(f"  {self.out.member(name)} → {action}")
+
+    def send(self, name: str, payload: dict[str, str]) -> None:
+        self.say(name, json.dumps(payload))
+        self.members[name].send(payload)
+
+    def show(self, member: Member, frame: Any) -> None:
+        self.out.line(f"      {self.out.member(member.name)} ← {render_frame(frame, self.out.palette)}")
+
+    def expect(self, expectations: dict[str, Callable[[Any], bool]], what: str) -> bool:
+        """Wait until each named member received a frame matching its test; show everything that arrived."""
+        missing = []
+        for name, matches in expectations.items():
+            member = self.members[name]
+            deadline = time.monotonic() + WAIT_SECONDS
+            while (left := deadline - time.monotonic()) > 0:
+                frame = member.read(left)
+                if frame is None:
+                    break
+                self.show(member, frame)
+                if matches(frame):
+                    break
+            else:
+                frame = None
+            if frame is None or not matches(frame):
+                missing.append(name)
+        for member in self.members.values():  # stragglers of this scene (e.g. "joined" after "members")
+            while (frame := member.read(STRAGGLER_SECONDS)) is not None:
+                self.show(member, frame)
+        return self.out.expect(not missing, what, f"nothing matching arrived at {', '.join(missing)}"
+                               f" within {WAIT_SECONDS:.0f} s")
+
+    def leave(self, name: str) -> None:
+        self.say(name, "leaves (closes the connection)")
+        self.members.pop(name).ws.close()
+
+    def close(self) -> None:
+        for member in self.members.values():
+            with contextlib.suppress(OSError, websocket.WebSocketException):
+                member.ws.close()
+        self.members.clear()
+
+
+def members_are(*names: str) -> Callable[[Any], bool]:
+    return lambda frame: isinstance(frame, dict) and sorted(frame.get("members", [])) == sorted(names)
+
+
+def has(key: str, text: str) -> Callable[[Any], bool]:
+    return lambda frame: isinstance(frame, dict) and text in str(frame.get(key, ""))
+
+
+def is_refusal(frame: Any) -> bool:
+    """An error systemMessage: chat-protocol.md sends refusals to the sender alone, with an "error" object."""
+    return isinstance(frame, dict) and "systemMessage" in frame and bool(frame.get("error"))
+
+
+def run_chat(url: str, out: Transcript) -> None:
+    """Public, private and bot messages between three members, one refused input, and a member leaving."""
+    chat = Chat(url, out)
+    try:
+        chat.connect("Ana", with_name_in_url=True)
+        chat.expect({"Ana": members_are("Ana")}, "Ana joined with ?name= in the URL")
+
+        chat.connect("Bo", with_name_in_url=False)
+        chat.send("Bo", {"action": "setName", "name": "Bo"})
+        chat.expect({"Ana": members_are("Ana", "Bo"), "Bo": members_are("Ana", "Bo")}, "Bo joined with setName")
+
+        chat.connect("Cy", with_name_in_url=False)
+        chat.send("Cy", {"action": "setName", "name": "ana"})
+        chat.expect({"Cy": is_refusal}, "the name 'ana' was refused: names are unique, whatever their case")
+        chat.send("Cy", {"action": "setName", "name": "Cy"})
+        chat.expect({name: members_are("Ana", "Bo", "Cy") for name in ("Ana", "Bo", "Cy")}, "Cy joined")
+
+        chat.send("Ana", {"action": "sendPublic", "message": "Hello everyone!"})
+        chat.expect({name: has("publicMessage", "Ana: Hello everyone!") for name in ("Ana", "Bo", "Cy")},
+                    "the public message reached all three members")
+
+        chat.send("Bo", {"action": "sendPrivate", "to": "Cy", "message": "psst, lunch at noon?"})
+        chat.expect({"Cy": has("privateMessage", "Bo: psst, lunch at noon?")}, "the private message reached Cy")
+
+        chat.send("Cy", {"action": "sendBot", "message": "what time is it?"})
+        chat.expect({name: has("publicMessage", "Bot: ") for name in ("Ana", "Bo", "Cy")},
+                    "the bot answered everyone")
+
+        leaked = [name for name in ("Ana", "Bo")
+                  if any(has("privateMessage", "psst")(frame) for frame in chat.members[name].received)]
+        out.expect(not leaked, "nobody else saw the private message", f"it also reached {', '.join(leaked)}")
+
+        chat.leave("Cy")
+        chat.expect({"Ana": members_are("Ana", "Bo"), "Bo": members_are("Ana", "Bo")},
+                    "Cy left and the others got the new member list")
+    except (OSError, websocket.WebSocketException) as error:
+        out.fail(f"the chat failed: {type(error).__name__}: {error}")
+    finally:
+        chat.close()
+
+
+# -- checks and clean-up -----------------------------------------------------------------------
+
+def run_checks(out: Transcript, session: Any) -> None:
+    from workshop import check
+
+    for number in CHECKED_STEPS:
+        result = check(number, session, quiet=True, raise_on_failure=False)
+        passed = len(result.items) - len(result.failures)
+        summary = f"check {number}: {passed}/{len(result.items)} items"
+        if result.ok:
+            out.ok(summary)
+        else:
+            out.fail(summary)
+            for item in result.failures:
+                out.line(out.palette.paint(f"      {item.line()}", "red"))
+
+
+def run_cleanup(out: Transcript, session: Any) -> None:
+    from workshop.cleanup import destroy_all, find_leftovers
+
+    before = len(find_leftovers(session))
+    started = time.perf_counter()
+    try:
+        destroy_all(dry_run=False, quiet=True)
+    except Exception as error:  # noqa: BLE001 - reported; the leftovers are listed below
+        out.fail(f"07_cleanup failed: {type(error).__name__}: {error}")
+    left = find_leftovers(session)
+    seconds = time.perf_counter() - started
+    out.expect(not left, f"07_cleanup deleted {before} resources in {seconds:.1f} s; nothing of prefix "
+               f"{session.prefix!r} is left", "still there: " + ", ".join(f"{kind} {name}" for kind, name, _ in left))
+
+
+def wait_for_ctrl_c(out: Transcript, url: str) -> None:
+    out.heading("The chat keeps running")
+    out.line(f"  URL: {url}")
+    out.line("  Join it from other terminals:")
+    out.line(f"    make chat NAME=Ana ARGS=\"--url {url}\"")
+    out.line(f"    python -m workshop chat --url {url} --name Ana")
+    out.line("  Press Ctrl-C here to clean up and stop.")
+    with contextlib.suppress(KeyboardInterrupt):
+        while True:
+            time.sleep(0.5)
+
+
+# -- the whole demo ----------------------------------------------------------------------------
+
+def run_demo(target: str, prefix: str, keep: bool, out: Transcript) -> int:
+    """Every part of the workshop in order; 0 only if every part worked."""
+    started = time.perf_counter()
+    out.line(out.palette.paint("The serverless chat workshop · demo", "bold")
+             + f" · target {target} · prefix {prefix!r}")
+    out.heading("Target")
+    where = private_local_cloud(out) if target == "local" else real_aws(out)
+    with where as variables, environment({**variables, "WORKSHOP_PREFIX": prefix}):
+        from workshop import lookup, setup
+
+        session = setup()  # on AWS this shows the account and region and asks, before anything happens
+        out.ok(session.describe())
+        out.heading("Steps 00–05 (the notebooks' code)")
+        try:
+            if run_steps(out, session):
+                url = lookup.websocket_url(session)
+                out.heading("Chat: three members on the deployed API")
+                run_chat(url, out)
+                out.heading("Checks (the last cell of every notebook)")
+                run_checks(out, session)
+                if keep:
+                    wait_for_ctrl_c(out, url)
+        finally:
+            out.heading("Clean-up (step 07)")
+            run_cleanup(out, session)
+    out.heading("Result")
+    seconds = time.perf_counter() - started
+    if out.failures:
+        out.line(out.palette.paint(f"  The demo FAILED ({len(out.failures)} problems, {seconds:.1f} s):", "red", "bold"))
+        for failure in out.failures:
+            out.line(out.palette.paint(f"    - {failure}", "red"))
+        if target == "local":
+            out.line(f"  The local cloud's log: {CLOUD_LOG.relative_to(PROJECT_ROOT)}")
+        return 1
+    out.line(out.palette.paint(f"  Everything worked, in {seconds:.1f} s.", "green", "bold"))
+    return 0
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m workshop demo",
+        description="Run the whole workshop as one demo: start a private local cloud, deploy steps 00–05, "
+        "chat between three members, check every step, clean up with step 07 and stop the cloud.",
+    )
+    parser.add_argument("--keep", action="store_true",
+                        help="leave the chat running and print how to join it, until Ctrl-C")
+    parser.add_argument("--target", choices=["local", "aws"], default="local",
+                        help="local: a private local cloud on a free port (default); aws: real AWS, after "
+                        "showing the account and region and asking (WORKSHOP_CONFIRM=yes to answer in scripts)")
+    parser.add_argument("--prefix", default="demo",
+                        help="prefix of every resource name (default %(default)s, so a learner's own chat is "
+                        "never touched)")
+    parser.add_argument("--no-color", action="store_true", help="plain text (NO_COLOR=1 does the same)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    from workshop.naming import PrefixError, validate_prefix
+
+    try:
+        validate_prefix(args.prefix)
+    except PrefixError as error:
+        print(error, file=sys.stderr)
+        return 2
+    out = Transcript(sys.stdout, Palette(colors_enabled(sys.stdout) and not args.no_color))
+    try:
+        return run_demo(args.target, args.prefix, args.keep, out)
+    except KeyboardInterrupt:
+        out.line("\nInterrupted.")
+        return 130
+    except Exception as error:  # noqa: BLE001 - a target that cannot be used ends the demo with its reason
+        from workshop.session import TargetError
+
+        if isinstance(error, TargetError):
+            print(f"\n{error}", file=sys.stderr)
+            return 1
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())
