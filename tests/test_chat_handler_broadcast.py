@@ -1,0 +1,128 @@
+"""Broadcasting: stale connections, pagination, concurrent posts, the management client and the log lines."""
+
+import json
+
+import pytest
+from chat_handler_kit import DOMAIN, STAGE, ChatWorld, chat_shared
+
+
+@pytest.fixture
+def chat():
+    with ChatWorld() as world:
+        yield world
+
+
+def test_a_vanished_member_is_removed_and_the_others_get_the_new_members(chat):
+    for connection_id, name in (("A", "Alice"), ("B", "Bob"), ("C", "Cleo")):
+        chat.join(connection_id, name)
+    chat.posts.gone.add("C")  # closed without $disconnect
+    chat.call("sendPublic", "A", {"message": "anyone?"})
+
+    assert chat.item("C") is None and chat.item("name#cleo") is None
+    assert chat.item("A") is not None  # the sender is never the one removed
+    for member in ("A", "B"):
+        assert chat.texts(member, "publicMessage") == ["Alice: anyone?"]
+        assert chat.texts(member, "systemMessage") == ["Cleo left the chat"]
+        assert chat.texts(member, "members") == [["Alice", "Bob"]]
+
+
+def test_connections_found_gone_while_telling_the_others_are_removed_too(chat):
+    for connection_id, name in (("A", "Alice"), ("B", "Bob"), ("C", "Cleo"), ("D", "Dan")):
+        chat.join(connection_id, name)
+    chat.posts.gone.add("C")
+    chat.call("sendPublic", "A", {"message": "hi"})
+    # Dan vanishes after the first broadcast: the "Cleo left" round finds him gone.
+    chat.clear()
+    chat.posts.gone.add("D")
+    chat.call("$disconnect", "B")
+
+    assert chat.item("D") is None and chat.item("name#dan") is None
+    assert chat.texts("A", "systemMessage") == ["Bob left the chat", "Dan left the chat"]
+    assert chat.texts("A", "members")[-1] == ["Alice"]
+
+
+def test_a_vanished_sender_is_removed_when_its_answer_bounces(chat):
+    chat.join("A", "Alice")
+    chat.join("B", "Bob")
+    chat.posts.gone.add("B")
+    chat.call("$default", "B", "oops")
+
+    assert chat.item("B") is None
+    assert chat.texts("A", "systemMessage") == ["Bob left the chat"]
+
+
+def test_another_post_error_skips_that_member_but_keeps_it(chat, capsys):
+    for connection_id, name in (("A", "Alice"), ("B", "Bob"), ("C", "Cleo")):
+        chat.join(connection_id, name)
+    chat.posts.throttled.add("B")
+    chat.call("sendPublic", "A", {"message": "hi"})
+
+    assert chat.item("B") is not None
+    assert chat.texts("C", "publicMessage") == ["Alice: hi"]
+    assert chat.texts("A", "publicMessage") == ["Alice: hi"]
+    assert '"postFailed": "LimitExceededException"' in capsys.readouterr().out
+
+
+def test_members_are_listed_page_by_page(chat):
+    chat_shared.MEMBERS_PAGE_SIZE = 2
+    names = [f"Member{number}" for number in range(7)]
+    for number, name in enumerate(names):
+        chat.join(f"M{number}", name)
+    chat.call("sendPublic", "M0", {"message": "roll call"})
+
+    for number in range(7):
+        assert chat.texts(f"M{number}", "publicMessage") == ["Member0: roll call"]
+    chat.clear()
+    chat.call("setName", "M3", {"name": "Zoe"})
+    assert chat.texts("M0", "members") == [sorted(names[:3] + names[4:]) + ["Zoe"]]
+
+
+def test_posts_run_on_several_threads_and_on_one_when_told(chat, monkeypatch):
+    for number in range(8):
+        chat.join(f"M{number}", f"Member{number}")
+    chat.posts.delay = 0.02  # each post waits, like a network round trip
+
+    chat.posts.threads.clear()
+    chat.call("sendPublic", "M0", {"message": "fan out"})
+    assert len(chat.posts.threads) > 1
+    assert all(chat.texts(f"M{number}", "publicMessage") == ["Member0: fan out"] for number in range(8))
+
+    monkeypatch.setenv("BROADCAST_WORKERS", "1")
+    chat.posts.threads.clear()
+    chat.call("sendPublic", "M0", {"message": "one by one"})
+    assert len(chat.posts.threads) == 1
+
+
+def test_the_management_client_is_built_from_the_event_once_per_endpoint(chat):
+    chat_shared._management_clients.clear()
+    event = chat.event("sendPublic", "A")
+    client = chat_shared.management_client(event)
+
+    assert client.meta.endpoint_url == f"https://{DOMAIN}/{STAGE}"
+    assert chat_shared.management_client(event) is client
+    other_stage = chat.event("sendPublic", "A")
+    other_stage["requestContext"]["stage"] = "prod"
+    assert chat_shared.management_client(other_stage).meta.endpoint_url == f"https://{DOMAIN}/prod"
+
+
+def test_each_event_logs_one_json_line_without_the_message_text(chat, capsys):
+    chat.join("A", "Alice")
+    capsys.readouterr()
+    chat.call("sendPublic", "A", {"message": "a secret plan"})
+    chat.call("sendPublic", "A", {"message": ""})
+
+    lines = capsys.readouterr().out.strip().splitlines()
+    records = [json.loads(line) for line in lines]
+    assert [(r["route"], r["connectionId"], r["outcome"]) for r in records] == [
+        ("sendPublic", "A", "sent"), ("sendPublic", "A", "invalid_message")]
+    assert all(isinstance(r["durationMs"], float) and r["level"] == "INFO" for r in records)
+    assert "secret" not in "".join(lines)
+
+
+def test_a_crash_is_logged_and_still_raised(chat, capsys, monkeypatch):
+    monkeypatch.delenv("NAME_INDEX")
+    chat.connect("A")
+    with pytest.raises(RuntimeError, match="NAME_INDEX is not set"):
+        chat.call("setName", "A", {"name": "Alice"})
+    record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert record["outcome"] == "crashed" and record["level"] == "ERROR"
