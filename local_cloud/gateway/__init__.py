@@ -1,23 +1,113 @@
-"""WebSocket gateway: API Gateway's data plane for WEBSOCKET APIs (placeholder until built)."""
+"""WebSocket gateway: API Gateway's data plane for WEBSOCKET APIs, with its limits, errors and teaching hints."""
 
 from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Coroutine
+from typing import Any
 
 from aiohttp import web
 
 from ..config import Settings
-from ..lambda_runtime import LambdaRuntime
+from . import management, sessions
+from .connection import Connection
+from .hints import Hints
+from .integration import Integrations
+
+log = logging.getLogger("local_cloud.gateway")
+
+# local cloud shutdown: how long every socket gets to close and run its $disconnect.
+SHUTDOWN_SECONDS = 10.0
+GOING_AWAY = 1001
 
 
 class Gateway:
-    def __init__(self, settings: Settings, runtime: LambdaRuntime) -> None:
+    """Serves every stage of every WebSocket API at /{apiId}/{stage}, and @connections for their connections."""
+
+    def __init__(self, settings: Settings, runtime: Any) -> None:
         self.settings = settings
         self.runtime = runtime
+        self.hints = Hints(runtime)
+        self.integrations = Integrations(runtime, self.hints, settings.integration_timeout)
+        self.connections: dict[str, Connection] = {}
+        self.closing = False
+        self._live: dict[str, asyncio.Event] = {}  # set once a session ran its $disconnect
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._sweeper: asyncio.Task[None] | None = None
 
     async def handle_websocket(self, request: web.Request) -> web.StreamResponse:
-        return web.json_response({"message": "the WebSocket gateway is not built yet"}, status=501)
+        return await sessions.serve(self, request)
 
-    async def handle_management(self, request: web.Request) -> web.Response:
-        return web.json_response({"message": "the @connections API is not built yet"}, status=501)
+    async def handle_management(self, request: web.Request) -> web.StreamResponse:
+        return await management.handle(self, request)
 
+    # -- bookkeeping used by sessions and @connections ------------------------------------------
+    def register(self, conn: Connection) -> None:
+        self.connections[conn.connection_id] = conn
+        self._live[conn.connection_id] = asyncio.Event()
+        if self._sweeper is None:
+            self._sweeper = asyncio.get_running_loop().create_task(self._sweep_timeouts(), name="ws-timeouts")
+
+    def unregister(self, conn: Connection) -> None:
+        """From now on @connections answers GoneException for this id."""
+        self.connections.pop(conn.connection_id, None)
+
+    def finished(self, conn: Connection) -> None:
+        done = self._live.pop(conn.connection_id, None)
+        if done is not None:
+            done.set()
+
+    def spawn(self, coroutine: Coroutine[Any, Any, Any]) -> None:
+        """Run a background job, keeping a reference so it is neither collected nor forgotten at shutdown."""
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _sweep_timeouts(self) -> None:
+        """Close connections idle too long (no message from the client) or open longer than the maximum."""
+        idle, longest = self.settings.ws_idle_timeout, self.settings.ws_max_duration
+        period = max(0.05, min(1.0, idle / 4, longest / 4))
+        while True:
+            await asyncio.sleep(period)
+            now = time.monotonic()
+            for conn in list(self.connections.values()):
+                if conn.server_close is not None:
+                    continue
+                if now - conn.started >= longest:
+                    self.spawn(conn.close_by_server(GOING_AWAY, "Going away", "Maximum connection duration reached"))
+                elif now - conn.last_message >= idle:
+                    self.spawn(conn.close_by_server(GOING_AWAY, "Going away", "Idle timeout"))
+
+    # -- shutdown -------------------------------------------------------------------------------
     async def close(self) -> None:
-        pass
+        """Close every socket (1001) and run every $disconnect before returning, within SHUTDOWN_SECONDS."""
+        self.closing = True
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+        conns = list(self.connections.values())
+        waits = [event.wait() for event in self._live.values()]
+        for conn in conns:
+            self.spawn(conn.close_by_server(GOING_AWAY, "Going away", "The local cloud is shutting down"))
+        if not waits:
+            return
+        deadline = time.monotonic() + SHUTDOWN_SECONDS
+        # Messages still being routed get a moment, then stop: $disconnect matters more at shutdown.
+        await asyncio.wait([asyncio.ensure_future(w) for w in waits], timeout=min(2.0, SHUTDOWN_SECONDS / 2))
+        for conn in conns:
+            if conn.dispatcher is not None and not conn.dispatcher.done():
+                conn.dispatcher.cancel()
+        pending = [event.wait() for event in self._live.values()]
+        if pending:
+            _, still = await asyncio.wait([asyncio.ensure_future(w) for w in pending],
+                                          timeout=max(0.1, deadline - time.monotonic()))
+            for waiter in still:
+                waiter.cancel()
+            if self._live:
+                log.warning("%d connection(s) did not finish their $disconnect in time", len(self._live))
+        for task in list(self._tasks):
+            task.cancel()
+        with contextlib.suppress(Exception):
+            await asyncio.gather(*self._tasks, return_exceptions=True)

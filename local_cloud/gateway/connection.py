@@ -1,0 +1,121 @@
+"""One open WebSocket connection: its AWS-visible facts and an ordered outbox that a slow client cannot spill over."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+
+from aiohttp import web
+
+from .ids import now_ms
+
+log = logging.getLogger("local_cloud.gateway")
+
+# "The WebSocket client side buffer is full" (LimitExceededException): how much may wait for one slow client.
+MAX_PENDING_BYTES = 8 * 1024 * 1024
+MAX_PENDING_MESSAGES = 10_000
+
+
+class ConnectionGone(Exception):
+    """The connection is closed (or closing): @connections answers GoneException."""
+
+
+class OutboxFull(Exception):
+    """The client reads slower than it is sent to: @connections answers LimitExceededException."""
+
+
+class Connection:
+    """What API Gateway knows about a connection, plus the one task that writes to its socket (so sends never interleave)."""
+
+    def __init__(self, connection_id: str, api_id: str, stage: str, region: str, source_ip: str,
+                 user_agent: str, connected_at: int | None = None) -> None:
+        self.connection_id = connection_id
+        self.api_id = api_id
+        self.stage = stage
+        self.domain_name = f"{api_id}.execute-api.{region}.amazonaws.com"
+        self.source_ip = source_ip
+        self.user_agent = user_agent
+        self.connected_at = connected_at or now_ms()
+        self.last_active_at = self.connected_at  # ms, for GetConnection
+        self.started = time.monotonic()
+        self.last_message = self.started  # monotonic, for the idle timeout
+        self.ws: web.WebSocketResponse | None = None
+        # Set when the gateway (not the client) ends the connection: the $disconnect status and reason.
+        self.server_close: tuple[int, str] | None = None
+        # Set when the client sent a close frame: its status and reason.
+        self.client_close: tuple[int, str] | None = None
+        self.dispatcher: asyncio.Task[None] | None = None  # routes this connection's messages, in order
+        self._outbox: asyncio.Queue[bytes | None] = asyncio.Queue()
+        self._pending_bytes = 0
+        self._writer: asyncio.Task[None] | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.ws is not None and self.server_close is None and not self.ws.closed
+
+    def attach(self, ws: web.WebSocketResponse) -> None:
+        """The handshake completed: start the writer."""
+        self.ws = ws
+        self._writer = asyncio.get_running_loop().create_task(self._write_loop(), name=f"ws-writer-{self.connection_id}")
+
+    def touch(self) -> None:
+        """A message arrived from the client (resets the idle timeout, updates lastActiveAt)."""
+        self.last_message = time.monotonic()
+        self.last_active_at = now_ms()
+
+    def send(self, data: bytes) -> None:
+        """Queue data for the client, in order; raises ConnectionGone or OutboxFull like PostToConnection."""
+        if not self.open:
+            raise ConnectionGone(self.connection_id)
+        if self._pending_bytes + len(data) > MAX_PENDING_BYTES or self._outbox.qsize() >= MAX_PENDING_MESSAGES:
+            raise OutboxFull(self.connection_id)
+        self._pending_bytes += len(data)
+        self.last_active_at = now_ms()
+        self._outbox.put_nowait(data)
+
+    async def _write_loop(self) -> None:
+        ws = self.ws
+        assert ws is not None
+        while True:
+            data = await self._outbox.get()
+            if data is None:
+                return
+            self._pending_bytes -= len(data)
+            try:
+                # API Gateway delivers posted data as a text frame; bytes that are not UTF-8 go as binary.
+                try:
+                    text = data.decode()
+                except UnicodeDecodeError:
+                    await ws.send_bytes(data)
+                else:
+                    await ws.send_str(text)
+            except (ConnectionError, RuntimeError, asyncio.CancelledError) as error:
+                if isinstance(error, asyncio.CancelledError):
+                    raise
+                log.debug("connection %s: send failed (%s); the client is gone", self.connection_id, error)
+                return
+
+    async def close_by_server(self, code: int, reason: str, disconnect_reason: str | None = None) -> None:
+        """End the connection from the gateway's side (DeleteConnection, a timeout, a limit, shutdown)."""
+        if self.server_close is not None or self.ws is None:
+            return
+        self.server_close = (code, disconnect_reason or reason)
+        await self.flush(timeout=1.0)
+        with contextlib.suppress(Exception):
+            await self.ws.close(code=code, message=reason.encode())
+
+    async def flush(self, timeout: float) -> None:
+        """Let queued sends reach the socket (bounded), then stop the writer."""
+        if self._writer is None:
+            return
+        self._outbox.put_nowait(None)
+        try:
+            await asyncio.wait_for(asyncio.shield(self._writer), timeout)
+        except (asyncio.TimeoutError, Exception):  # noqa: BLE001 - the socket may already be gone
+            self._writer.cancel()
+
+    async def stop_writer(self) -> None:
+        if self._writer is not None and not self._writer.done():
+            await self.flush(timeout=1.0)

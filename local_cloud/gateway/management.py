@@ -1,0 +1,78 @@
+"""The @connections API (apigatewaymanagementapi): PostToConnection, GetConnection, DeleteConnection."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from .connection import Connection, ConnectionGone, OutboxFull
+from .frames import MAX_MESSAGE_BYTES
+from .ids import is_connection_id, iso_time
+
+if TYPE_CHECKING:
+    from . import Gateway
+
+# /{apiId}/{stage}/@connections/{id} (from a Lambda), /{stage}/@connections/{id} or /@connections/{id}.
+PATH = re.compile(r"^(?:/(?P<first>[^/]+))?(?:/(?P<second>[^/]+))?/@connections/(?P<id>[^/]*)/?$")
+
+
+def aws_error(status: int, error_type: str, message: str | None = None) -> web.Response:
+    """An error botocore turns into client.exceptions.<error_type> (it reads the header and __type)."""
+    body: dict[str, object] = {"__type": error_type, "message": message}
+    return web.json_response(body, status=status, headers={"x-amzn-ErrorType": error_type})
+
+
+async def handle(gateway: Gateway, request: web.Request) -> web.StreamResponse:
+    match = PATH.match(request.path)
+    if match is None:
+        return aws_error(404, "NotFoundException", f"No @connections operation at {request.path}")
+    connection_id = match.group("id")
+    if "authorization" not in request.headers:
+        # AWS refuses unsigned calls; boto3 always signs (any key works locally).
+        return aws_error(403, "ForbiddenException", "Missing Authentication Token")
+    if not is_connection_id(connection_id):
+        return aws_error(400, "BadRequestException",
+                         f"Invalid connectionId: {connection_id!r} (expected an id like 'BFHPhfCWIAMCKlQ=' "
+                         "from event['requestContext']['connectionId'])")
+    conn = gateway.connections.get(connection_id)
+    if conn is None or not conn.open or not _same_api(conn, match.group("first"), match.group("second")):
+        return aws_error(410, "GoneException")
+    if request.method == "POST":
+        return await _post(conn, request)
+    if request.method == "GET":
+        return web.json_response({
+            "connectedAt": iso_time(conn.connected_at),
+            "identity": {"sourceIp": conn.source_ip, "userAgent": conn.user_agent},
+            "lastActiveAt": iso_time(conn.last_active_at),
+        })
+    if request.method == "DELETE":
+        # Answer at once (as AWS does); the close and its $disconnect follow on their own.
+        gateway.spawn(conn.close_by_server(1000, "", "Connection deleted with DeleteConnection"))
+        return web.Response(status=204)
+    return aws_error(405, "MethodNotAllowedException", f"{request.method} is not an @connections operation")
+
+
+async def _post(conn: Connection, request: web.Request) -> web.Response:
+    if (request.content_length or 0) > MAX_MESSAGE_BYTES:
+        return aws_error(413, "PayloadTooLargeException", "Message too long; the limit is 128 KB")
+    data = await request.read()
+    if len(data) > MAX_MESSAGE_BYTES:
+        return aws_error(413, "PayloadTooLargeException", "Message too long; the limit is 128 KB")
+    try:
+        conn.send(data)
+    except ConnectionGone:
+        return aws_error(410, "GoneException")
+    except OutboxFull:
+        return aws_error(429, "LimitExceededException", "The WebSocket client side buffer is full")
+    return web.Response(status=200)
+
+
+def _same_api(conn: Connection, first: str | None, second: str | None) -> bool:
+    """Path prefixes must name this connection's API and stage when given (ids are unique across APIs)."""
+    if first and second:
+        return first == conn.api_id and second == conn.stage
+    if first:
+        return first in (conn.api_id, conn.stage)
+    return True
