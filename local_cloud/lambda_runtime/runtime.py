@@ -157,7 +157,11 @@ class LambdaRuntime:
                          "memory_size": spec.memory_size, "log_group_name": spec.log_group_name,
                          "log_stream_name": worker.log_stream_name},
         }
-        exchange = await worker.exchange(message, "init", INIT_TIMEOUT_SECONDS)
+        try:
+            exchange = await worker.exchange(message, "init", INIT_TIMEOUT_SECONDS)
+        except BaseException:
+            await worker.kill()  # cancelled (e.g. the gateway gave up): nobody else knows this worker
+            raise
         init_ms = (time.perf_counter() - began) * 1000
         self._refill_spares()  # now, not earlier: a spare starting up would slow this cold start down
         reply = exchange.reply
