@@ -430,3 +430,17 @@ def test_posts_are_ordered_and_a_slow_client_hits_limit_exceeded_without_blockin
     assert reader.recv() == "still flowing"
     reader.close()
     stuck.close()
+
+
+def test_flooding_client_loses_nothing_and_others_keep_working(learner, chat):
+    flood, calm = connect(chat["url"]), connect(chat["url"])
+    flood_id = connection_id_of(learner, flood, chat["api_id"])
+    for n in range(150):
+        flood.send(json.dumps({"action": "silent", "n": n}))
+    assert ask(calm, {"action": "echo", "n": "calm"})["echo"]["n"] == "calm"
+    assert ask(flood, {"action": "echo", "n": "last"})["echo"]["n"] == "last"  # in order: after all 150
+    silent = [json.loads(e["body"])["n"] for e in learner.events(flood_id, "MESSAGE", count=152)
+              if e["requestContext"]["routeKey"] == "silent"]
+    assert sorted(silent) == list(range(150))
+    flood.close()
+    calm.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Coroutine
@@ -87,27 +86,27 @@ class Gateway:
         self.closing = True
         if self._sweeper is not None:
             self._sweeper.cancel()
+        deadline = time.monotonic() + SHUTDOWN_SECONDS
         conns = list(self.connections.values())
-        waits = [event.wait() for event in self._live.values()]
         for conn in conns:
             self.spawn(conn.close_by_server(GOING_AWAY, "Going away", "The local cloud is shutting down"))
-        if not waits:
-            return
-        deadline = time.monotonic() + SHUTDOWN_SECONDS
         # Messages still being routed get a moment, then stop: $disconnect matters more at shutdown.
-        await asyncio.wait([asyncio.ensure_future(w) for w in waits], timeout=min(2.0, SHUTDOWN_SECONDS / 2))
+        await self._wait_for_sessions(min(2.0, SHUTDOWN_SECONDS / 2))
         for conn in conns:
             if conn.dispatcher is not None and not conn.dispatcher.done():
                 conn.dispatcher.cancel()
-        pending = [event.wait() for event in self._live.values()]
-        if pending:
-            _, still = await asyncio.wait([asyncio.ensure_future(w) for w in pending],
-                                          timeout=max(0.1, deadline - time.monotonic()))
-            for waiter in still:
-                waiter.cancel()
-            if self._live:
-                log.warning("%d connection(s) did not finish their $disconnect in time", len(self._live))
+        await self._wait_for_sessions(max(0.1, deadline - time.monotonic()))
+        if self._live:
+            log.warning("%d connection(s) did not finish their $disconnect in time", len(self._live))
         for task in list(self._tasks):
             task.cancel()
-        with contextlib.suppress(Exception):
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _wait_for_sessions(self, timeout: float) -> None:
+        """Wait until every session ran its $disconnect, or the timeout passed."""
+        waiters = [asyncio.ensure_future(done.wait()) for done in self._live.values()]
+        if not waiters:
+            return
+        _, pending = await asyncio.wait(waiters, timeout=timeout)
+        for waiter in pending:
+            waiter.cancel()

@@ -95,6 +95,8 @@ async def serve(gateway: Gateway, request: web.Request) -> web.StreamResponse:
         return ws
     conn.attach(ws)
     gateway.register(conn)
+    if gateway.closing:  # shutdown began while $connect ran
+        gateway.spawn(conn.close_by_server(1001, "Going away", "The local cloud is shutting down"))
     try:
         await _receive_until_closed(gateway, conn, ws)
     finally:
@@ -109,9 +111,10 @@ async def serve(gateway: Gateway, request: web.Request) -> web.StreamResponse:
 async def _receive_until_closed(gateway: Gateway, conn: Connection, ws: web.WebSocketResponse) -> None:
     """Read frames; hand text messages, in order, to this connection's dispatcher task."""
     inbox: asyncio.Queue[str | None] = asyncio.Queue(maxsize=INBOX_LIMIT)
-    conn.dispatcher = asyncio.get_running_loop().create_task(
+    dispatcher = asyncio.get_running_loop().create_task(
         _dispatch(gateway, conn, inbox), name=f"ws-dispatch-{conn.connection_id}"
     )
+    conn.dispatcher = dispatcher
     try:
         while True:
             msg = await ws.receive()
@@ -135,10 +138,14 @@ async def _receive_until_closed(gateway: Gateway, conn: Connection, ws: web.WebS
                 return
     finally:
         # Messages already received are still routed (AWS invoked them as they arrived), then the task ends.
-        with contextlib.suppress(asyncio.CancelledError):
-            if conn.dispatcher is not None and not conn.dispatcher.done():
-                await inbox.put(None)
-                await conn.dispatcher
+        # asyncio.wait (not await) so a dispatcher cancelled at shutdown does not cancel this session too.
+        while not dispatcher.done():
+            try:
+                inbox.put_nowait(None)
+                break
+            except asyncio.QueueFull:
+                await asyncio.wait([dispatcher], timeout=0.1)
+        await asyncio.wait([dispatcher])
 
 
 async def _dispatch(gateway: Gateway, conn: Connection, inbox: asyncio.Queue[str | None]) -> None:
