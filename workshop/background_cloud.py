@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-STATE_DIR = PROJECT_ROOT / ".workshop"
+DEFAULT_HOST = "127.0.0.1"
+# WORKSHOP_LOCAL_PORT and WORKSHOP_STATE_DIR move the background cloud (tests use a free port and a temp dir).
+DEFAULT_PORT = int(os.environ.get("WORKSHOP_LOCAL_PORT") or 4566)
+DEFAULT_URL = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
+STATE_DIR = Path(os.environ.get("WORKSHOP_STATE_DIR") or PROJECT_ROOT / ".workshop")
 LOG_PATH = STATE_DIR / "local-cloud.log"
 PID_PATH = STATE_DIR / "local-cloud.pid"
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 4566
-DEFAULT_URL = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
 
 
 class LocalCloudError(RuntimeError):
@@ -82,7 +83,7 @@ def ensure_running(startup_timeout: float = 90.0) -> CloudStatus:
             f"program, or run your own cloud elsewhere (python -m local_cloud --port 4567) and point the "
             f"workshop at it with AWS_ENDPOINT_URL=http://127.0.0.1:4567."
         )
-    STATE_DIR.mkdir(exist_ok=True)
+    STATE_DIR.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "PYTHONUNBUFFERED": "1"}
     env.pop("AWS_ENDPOINT_URL", None)  # the cloud itself must not point at another cloud
     command = [sys.executable, "-m", "local_cloud", "--host", DEFAULT_HOST, "--port", str(DEFAULT_PORT)]

@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("stop", help="stop the background local cloud")
     lab = sub.add_parser("lab", help="open JupyterLab on notebooks/ with the target ready (extra args go to jupyter)")
     lab.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="e.g. --no-browser --port 8899")
+    sub.add_parser("notebooks", help="regenerate notebooks/*.ipynb from steps/*.py (after editing a step)")
     sub.add_parser("demo", add_help=False, help="the whole workshop as one demo (see `demo --help`)")
     sub.add_parser("chat", add_help=False, help="join the deployed chat from this terminal (see `chat --help`)")
     return parser
@@ -97,7 +98,11 @@ def cmd_status(args: argparse.Namespace) -> int:
     from .cleanup import find_leftovers
     from .session import setup
 
-    print(background_cloud.status().describe())
+    cloud = background_cloud.status()
+    chosen_local = not os.environ.get("AWS_ENDPOINT_URL") and os.environ.get("WORKSHOP_TARGET", "local") == "local"
+    print(cloud.describe())
+    if chosen_local and not cloud.running:
+        return 0  # status only looks: it does not start the local cloud
     session = setup()
     print(session.describe())
     resources = find_leftovers(session)
@@ -119,6 +124,12 @@ def cmd_stop(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_notebooks(args: argparse.Namespace) -> int:
+    from .notebooks import main as write_notebooks
+
+    return write_notebooks()
+
+
 def cmd_lab(args: argparse.Namespace) -> int:
     from .session import setup
 
@@ -133,4 +144,4 @@ def cmd_lab(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"deploy": cmd_deploy, "destroy": cmd_destroy, "check": cmd_check, "status": cmd_status,
-            "stop": cmd_stop, "lab": cmd_lab}
+            "stop": cmd_stop, "lab": cmd_lab, "notebooks": cmd_notebooks}

@@ -1,0 +1,67 @@
+"""Step 03 on a fresh local cloud: seven tagged functions running the current code; stale code is redeployed."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+
+from workshop import check, run_step, setup
+from workshop.packaging import build_zip, code_sha256
+from workshop.testing import run_steps_through, target
+
+
+@pytest.fixture(scope="module")
+def runs(cloud):
+    with target(cloud):
+        yield run_steps_through("03")
+
+
+@pytest.fixture(scope="module")
+def session(runs):
+    return setup()
+
+
+def test_checks_pass(session):
+    for step in ("00", "01", "02", "03"):
+        assert check(step, session, quiet=True, raise_on_failure=False).ok
+
+
+def test_every_function_is_configured_as_the_architecture_says(session):
+    client = session.client("lambda")
+    for route, name in session.names.functions.items():
+        function = client.get_function(FunctionName=name)
+        config = function["Configuration"]
+        assert config["Handler"] == session.names.handler(route)
+        assert config["Environment"]["Variables"] == {"CONNECTIONS_TABLE": "chat-connections", "NAME_INDEX": "by-name"}
+        assert config["CodeSha256"] == code_sha256(build_zip(route))
+        assert function["Tags"]["learner"] == "chat" and function["Tags"]["workshop"] == "serverless-chat"
+
+
+def test_the_step_invoked_connect_and_showed_the_result(runs):
+    output = runs[-1].output
+    assert "result: {\"statusCode\": 200}" in output
+    assert "item written by $connect: {'connectionId': {'S': 'SampleConnId='}" in output
+
+
+def test_the_sample_connection_was_removed_again(session):
+    item = session.client("dynamodb").get_item(TableName="chat-connections", Key={"connectionId": {"S": "SampleConnId="}})
+    assert "Item" not in item
+
+
+def test_a_stale_function_is_redeployed_and_others_are_left_alone(session):
+    client = session.client("lambda")
+    stale = io.BytesIO()
+    with zipfile.ZipFile(stale, "w") as archive:
+        archive.writestr("send_public.py", "def handler(event, context):\n    return {'statusCode': 200}\n")
+    client.update_function_code(FunctionName="chat-sendPublic", ZipFile=stale.getvalue())
+    client.get_waiter("function_updated_v2").wait(FunctionName="chat-sendPublic")
+    result = check("03", session, quiet=True, raise_on_failure=False)
+    assert [item.what.strip() for item in result.failures] == ["chat-sendPublic is active, current, configured and tagged"]
+    assert "not redeployed" in result.failures[0].fix
+
+    run = run_step("03", quiet=True)
+    assert "updated   chat-sendPublic (new code)" in run.output
+    assert "unchanged chat-setName" in run.output
+    assert check("03", session, quiet=True, raise_on_failure=False).ok

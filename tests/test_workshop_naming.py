@@ -1,0 +1,53 @@
+"""Names and tags come from the prefix, bad prefixes are refused with a fix, and zips are reproducible."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+
+from workshop.naming import ROUTES, Names, PrefixError, tags_for, validate_prefix
+from workshop.packaging import build_zip, code_sha256
+
+
+@pytest.mark.parametrize("prefix", ["chat", "alice", "team-3", "a1"])
+def test_valid_prefixes_start_every_name(prefix):
+    names = Names(validate_prefix(prefix))
+    every_name = [names.role, names.table, names.api, names.role_policy, names.manage_connections_policy,
+                  *names.functions.values()]
+    assert all(name.startswith(prefix + "-") for name in every_name)
+    assert all(len(name) <= 64 for name in every_name)
+
+
+@pytest.mark.parametrize("prefix", ["Chat", "my_chat", "-chat", "chat-", "a--b", "1chat", "x" * 25, "", "ça"])
+def test_bad_prefixes_are_refused_with_the_fix(prefix):
+    with pytest.raises(PrefixError) as error:
+        validate_prefix(prefix)
+    assert "WORKSHOP_PREFIX=" in str(error.value) and "lowercase" in str(error.value)
+
+
+def test_function_names_and_handlers_follow_the_architecture():
+    names = Names("chat")
+    assert names.functions == {
+        "$connect": "chat-connect", "$disconnect": "chat-disconnect", "setName": "chat-setName",
+        "sendPublic": "chat-sendPublic", "sendPrivate": "chat-sendPrivate", "sendBot": "chat-sendBot",
+        "$default": "chat-default",
+    }
+    assert names.handler("setName") == "set_name.handler"
+    assert names.table == "chat-connections" and names.name_index == "by-name"
+
+
+def test_tags_name_the_workshop_and_the_learner():
+    assert tags_for("alice") == {"workshop": "serverless-chat", "learner": "alice"}
+
+
+@pytest.mark.parametrize("route", list(ROUTES))
+def test_each_zip_holds_its_module_and_the_shared_one_at_the_root(route):
+    archive = zipfile.ZipFile(io.BytesIO(build_zip(route)))
+    assert sorted(archive.namelist()) == sorted([f"{ROUTES[route]}.py", "chat_shared.py"])
+
+
+def test_zips_are_reproducible_and_differ_per_route():
+    assert code_sha256(build_zip("setName")) == code_sha256(build_zip("setName"))
+    assert code_sha256(build_zip("setName")) != code_sha256(build_zip("sendPublic"))
