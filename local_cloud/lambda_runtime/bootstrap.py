@@ -2,7 +2,8 @@
 
 Started by path (never imports local_cloud or moto, so it stays light). Protocol, one JSON object per line:
   parent -> worker on stdin:  {"op": "init", ...}, then {"op": "invoke", ...} as often as needed
-  worker -> parent on a private copy of the original stdout: {"op": "init"|"result", ...}
+  worker -> parent on a private copy of the original stdout: {"op": "ready"} once boto3 is imported,
+  then {"op": "init"|"result", ...}
 Handler output (print, logging, even C extensions) goes to stderr, which the parent reads as the log;
 after each init and invocation the worker writes an end marker there so the parent knows the log is complete.
 When stdin closes (the local cloud stopped or died) the worker exits at once.
@@ -11,6 +12,7 @@ When stdin closes (the local cloud stopped or died) the worker exits at once.
 from __future__ import annotations
 
 import decimal
+import gc
 import importlib
 import json
 import logging
@@ -88,13 +90,27 @@ def _prepare_boto3() -> None:
     except ImportError:  # a function that does not use boto3 still runs
         return
     botocore.handlers.BUILTIN_HANDLERS.append(("before-send.apigatewaymanagementapi", _rewrite_execute_api_url))
-    import boto3  # noqa: F401 - imported now so the handler's import is free
+    import boto3
+    import botocore.loaders
     import botocore.session
 
-    # Load what creating a client needs (endpoint rules, the client machinery, urllib3) into memory.
-    session = botocore.session.Session()
-    session.create_client("dynamodb", region_name="us-east-1", endpoint_url="http://127.0.0.1:9",
-                          aws_access_key_id="warm", aws_secret_access_key="warm")
+    # Parse the data files a chat handler needs now (endpoint rules, service models, boto3's resource
+    # models) and let every later session reuse them: each session gets its own loader, sharing one cache.
+    warm = boto3.session.Session(region_name="us-east-1", aws_access_key_id="warm", aws_secret_access_key="warm")
+    warm.resource("dynamodb", endpoint_url="http://127.0.0.1:9")
+    warm.client("apigatewaymanagementapi", endpoint_url="http://127.0.0.1:9")
+    shared_cache = warm._session.get_component("data_loader")._cache
+    create_loader = botocore.loaders.create_loader
+
+    def create_warm_loader(search_path_string=None):
+        loader = create_loader(search_path_string)
+        loader._cache = shared_cache
+        return loader
+
+    botocore.session.create_loader = create_warm_loader
+    # Everything imported so far lives as long as the process: keep the garbage collector from re-scanning it.
+    gc.collect()
+    gc.freeze()
 
 
 # -- the Lambda context ----------------------------------------------------------------------------
@@ -260,6 +276,7 @@ def main() -> None:
     inbox: queue.Queue = queue.Queue()
     threading.Thread(target=_read_messages, args=(proto_in, inbox), daemon=True).start()
     _prepare_boto3()
+    _send(proto_out, {"op": "ready"})
 
     message = inbox.get()
     started = time.perf_counter()

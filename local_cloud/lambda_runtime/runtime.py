@@ -91,6 +91,11 @@ class LambdaRuntime:
         workers = [*self._spares, *(w for pool in self._pools.values() for w in pool.workers)]
         return [worker.pid for worker in workers if worker.alive]
 
+    @property
+    def spare_count(self) -> int:
+        """Spare workers ready (boto3 imported) and waiting for a function: the next cold start takes one."""
+        return sum(worker.ready for worker in self._spares)
+
     # -- the programmatic API -------------------------------------------------------------------------
     async def invoke(self, function: str, payload: bytes, invocation_type: str = "RequestResponse",
                      log_type: str = "None", qualifier: str | None = None,

@@ -51,8 +51,10 @@ class Worker:
         self.log_stream_name = ""
         self.last_used = time.monotonic()
         self.invocations = 0
-        assert process.stderr is not None
+        assert process.stderr is not None and process.stdout is not None
         self._stderr_task = asyncio.ensure_future(self._pump_stderr(process.stderr))
+        # The bootstrap says "ready" once boto3 is imported; until then it is a spare still warming up.
+        self._ready_task = asyncio.ensure_future(process.stdout.readline())
 
     @classmethod
     async def spawn(cls) -> Worker:
@@ -65,6 +67,10 @@ class Worker:
     @property
     def alive(self) -> bool:
         return self.process.returncode is None
+
+    @property
+    def ready(self) -> bool:
+        return self.alive and self._ready_task.done()
 
     async def _pump_stderr(self, stderr: asyncio.StreamReader) -> None:
         """Read the log continuously, so a chatty handler never blocks on a full pipe."""
@@ -82,6 +88,8 @@ class Worker:
         try:
             self.process.stdin.write(json.dumps(message).encode() + b"\n")
             await self.process.stdin.drain()
+            if not self._ready_task.done():
+                await asyncio.wait_for(asyncio.shield(self._ready_task), timeout)
             line = await asyncio.wait_for(self.process.stdout.readline(), timeout)
         except asyncio.TimeoutError:
             await self.kill()
@@ -133,7 +141,8 @@ class Worker:
     async def _finish_pipes(self) -> None:
         with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
             await asyncio.wait_for(asyncio.shield(self._stderr_task), 1.0)
-        if not self._stderr_task.done():
-            self._stderr_task.cancel()
+        for task in (self._stderr_task, self._ready_task):
+            if not task.done():
+                task.cancel()
         if self.process.stdin is not None:
             self.process.stdin.close()

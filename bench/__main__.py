@@ -1,0 +1,25 @@
+"""Run the benchmarks: `python -m bench` runs all of them, `python -m bench lambda` only the Lambda runtime's."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+
+# name on the command line -> module in bench/ with a main()
+BENCHMARKS = {"lambda": "bench.lambda_runtime", "gateway": "bench.gateway"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("names", nargs="*", metavar="NAME",
+                        help=f"benchmarks to run (default: all of {', '.join(BENCHMARKS)})")
+    args = parser.parse_args()
+    unknown = [name for name in args.names if name not in BENCHMARKS]
+    if unknown:
+        parser.error(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
+    for name in args.names or BENCHMARKS:
+        importlib.import_module(BENCHMARKS[name]).main()
+
+
+if __name__ == "__main__":
+    main()
