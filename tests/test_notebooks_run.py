@@ -1,0 +1,43 @@
+"""Every notebook runs top to bottom in its own kernel on a fresh local cloud, twice in a row, leaving nothing."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from workshop import setup
+from workshop.cleanup import find_leftovers
+from workshop.steps import NOTEBOOKS_DIR, STEPS
+from workshop.testing import target
+
+
+def run_notebook(step) -> str:
+    """Execute one notebook as Jupyter would (new kernel, cwd notebooks/) and return its text output."""
+    notebook = nbformat.read(step.notebook, as_version=4)
+    NotebookClient(notebook, kernel_name="python3", timeout=180,
+                   resources={"metadata": {"path": str(NOTEBOOKS_DIR)}}).execute()
+    texts = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            texts.append(output.get("text", "") or str(output.get("data", {}).get("text/plain", "")))
+    return "".join(texts)
+
+
+@pytest.mark.slow
+def test_all_notebooks_twice_then_nothing_is_left(cloud):
+    """Round 1 builds and chats (00–06); round 2 re-runs every notebook over it in new kernels, 07 last; 07 again."""
+    with target(cloud, prefix="nb"):
+        for round_number, steps in ((1, STEPS[:-1]), (2, STEPS), (3, STEPS[-1:])):
+            outputs = {step.number: run_notebook(step) for step in steps}
+            for number, text in outputs.items():
+                assert f"Check {number}" in text, f"round {round_number}: notebook {number} did not reach its check"
+                assert "❌" not in text, f"round {round_number}: notebook {number} failed its check:\n{text[-2000:]}"
+            if round_number == 1:
+                assert "Created role" in outputs["01"] and "Created API" in outputs["04"]
+            if round_number == 2:  # re-run over what round 1 built: reused, nothing duplicated
+                assert "The role already exists" in outputs["01"] and "Found API" in outputs["04"]
+                assert "unchanged nb-connect" in outputs["03"]
+            if "07" in outputs:
+                assert "✅ nothing with prefix 'nb' is left" in outputs["07"]
+                assert find_leftovers(setup()) == []
