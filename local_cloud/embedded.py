@@ -106,9 +106,13 @@ class LocalCloud:
         env.pop("AWS_ENDPOINT_URL", None)  # the cloud itself must not point at another cloud
         command = [sys.executable, "-m", "local_cloud", "--host", self.host, "--port", str(self.port)]
         log_file = open(self.log_path, "ab") if self.log_path else None  # noqa: SIM115
+        # Its own process group: a Ctrl-C in the terminal interrupts the owner (which then cleans up and
+        # stops the cloud) instead of killing the cloud under it (the demo's --keep relies on this).
+        group = ({"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} if sys.platform == "win32"
+                 else {"start_new_session": True})
         self._process = subprocess.Popen(
             command, cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=log_file or subprocess.STDOUT,
+            stdout=subprocess.PIPE, stderr=log_file or subprocess.STDOUT, **group,
         )
         deadline = time.monotonic() + self.startup_timeout
         seen: list[str] = []

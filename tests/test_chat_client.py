@@ -74,23 +74,26 @@ class FakeChatServer:
                 await ws.close(code=1001, message=b"Going away")
         asyncio.run_coroutine_threadsafe(drop(), self._loop).result(10)
 
-    async def _broadcast(self, frame: dict) -> None:
+    async def _broadcast(self, frame: dict, exclude: web.WebSocketResponse | None = None) -> None:
         for ws in list(self._names):
-            if self._names[ws]:
+            if self._names[ws] and ws is not exclude:
                 await ws.send_json(frame)
 
+    def _member_list(self) -> dict:
+        return {"members": sorted(name for name in self._names.values() if name)}
+
     async def _members(self) -> None:
-        await self._broadcast({"members": sorted(name for name in self._names.values() if name)})
+        await self._broadcast(self._member_list())
 
     async def _handle(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         name = request.query.get("name", "")
         self._names[ws] = name
-        if name:
+        if name:  # like $connect: the joiner's socket is not open yet, so only the others hear of it
             self.joins.append(name)
-            await self._members()
-            await self._broadcast({"systemMessage": f"{name} joined the chat"})
+            await self._broadcast({"systemMessage": f"{name} joined the chat"}, exclude=ws)
+            await self._broadcast(self._member_list(), exclude=ws)
         async for message in ws:
             if message.type != WSMsgType.TEXT:
                 continue
@@ -105,7 +108,10 @@ class FakeChatServer:
     async def _answer(self, ws: web.WebSocketResponse, frame: dict) -> None:
         sender = self._names[ws]
         action = frame.get("action")
-        if action == "setName":
+        if action == "setName" and frame["name"] == sender:
+            await ws.send_json({"systemMessage": f"You are {sender}."})
+            await ws.send_json(self._member_list())
+        elif action == "setName":
             self._names[ws] = frame["name"]
             await self._members()
         elif action == "sendPublic":
@@ -123,13 +129,13 @@ class FakeChatServer:
             await ws.send_json({"systemMessage": "Unknown action."})
 
 
-class DrivenClient:
-    """`python -m workshop.chat_client` in a child process: type lines into it, wait for lines out of it."""
+class DrivenProcess:
+    """A command in a child process: type lines into it, wait for lines out of it."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, own_process_group: bool = False) -> None:
         env = {**os.environ, "NO_COLOR": "1", "PYTHONUNBUFFERED": "1"}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "workshop.chat_client", *args],
+            [sys.executable, *args], start_new_session=own_process_group,
             cwd=PROJECT_ROOT, env=env, text=True, encoding="utf-8",
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )
@@ -180,10 +186,19 @@ class DrivenClient:
             self.lines.append(line)
         return code, stderr
 
+    def press_ctrl_c(self) -> None:
+        """What Ctrl-C in a terminal does: SIGINT to the whole foreground process group (children too)."""
+        os.killpg(self.process.pid, signal.SIGINT)
+
     def kill(self) -> None:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait(5)
+
+
+def DrivenClient(*args: str) -> DrivenProcess:  # noqa: N802 - reads like the class it makes
+    """`python -m workshop chat ...`, exactly as a learner types it."""
+    return DrivenProcess("-m", "workshop", "chat", *args)
 
 
 # -- what a typed line becomes ------------------------------------------------------------------
@@ -239,16 +254,17 @@ def test_chat_session_public_private_bot_and_bad_input(fake_chat):
     alice = DrivenClient("--url", fake_chat.url, "--name", "Alice")
     try:
         alice.expect(r"connected to .* as Alice")
+        alice.expect(r"\* You are Alice\.")  # joined with ?name=, then asked for the members list
         alice.expect(r"in the chat: Alice$")
         bob = websocket.create_connection(fake_chat.url + "?name=Bob", timeout=10)
-        alice.expect(r"in the chat: Alice, Bob")
         alice.expect(r"\* Bob joined the chat")
+        alice.expect(r"in the chat: Alice, Bob")
 
         alice.type("hello everyone")
         alice.expect(r"^Alice: hello everyone$")
         alice.type("/to Bob psst")
-        bob_frames = [json.loads(bob.recv()) for _ in range(4)]
-        assert {"privateMessage": "Alice: psst"} in bob_frames
+        bob_frames = [json.loads(bob.recv()) for _ in range(2)]
+        assert bob_frames == [{"publicMessage": "Alice: hello everyone"}, {"privateMessage": "Alice: psst"}]
         bob.send(json.dumps({"action": "sendPrivate", "to": "Alice", "message": "hi back"}))
         alice.expect(r"^\[private\] Bob: hi back$")
         alice.type("/bot what time is it")
@@ -274,7 +290,7 @@ def test_chat_session_public_private_bot_and_bad_input(fake_chat):
     finally:
         alice.kill()
     assert [(sender, frame["action"]) for sender, frame in fake_chat.received] == [
-        ("Alice", "sendPublic"), ("Alice", "sendPrivate"), ("Bob", "sendPrivate"), ("Alice", "sendBot"),
+        ("Alice", "setName"), ("Alice", "sendPublic"), ("Alice", "sendPrivate"), ("Bob", "sendPrivate"), ("Alice", "sendBot"),
         ("Alice", "sendPrivate")]
 
 

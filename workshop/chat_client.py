@@ -174,6 +174,7 @@ class ChatClient:
         self._ws = self._connect(join_url(self.url, self.name), timeout=CONNECT_TIMEOUT_SECONDS)
         self._ws.settimeout(None)  # wait for messages as long as it takes
         self.console.note(f"connected to {self.url} as {self.name}. Type /help for commands.")
+        self._ask_for_members()
         self._reader = threading.Thread(target=self._receive_forever, name="chat-receiver", daemon=True)
         self._reader.start()
 
@@ -195,9 +196,16 @@ class ChatClient:
             with self._send_lock:
                 self._ws = ws
             self.console.note(f"reconnected as {self.name}")
+            self._ask_for_members()
             self._flush_outbox()
             return True
         return False
+
+    def _ask_for_members(self) -> None:
+        """$connect cannot post to a socket that is not open yet, so a ?name= join hears nothing at first:
+        setName with our own name changes nothing and answers with the members list."""
+        with contextlib.suppress(OSError, websocket.WebSocketException):
+            self._ws.send(json.dumps({"action": "setName", "name": self.name}))
 
     # -- receiving -------------------------------------------------------------------------------
     def _receive_forever(self) -> None:
@@ -285,7 +293,9 @@ class ChatClient:
 
 def describe_error(error: BaseException) -> str:
     if isinstance(error, websocket.WebSocketBadStatusException):
-        return f"the server answered HTTP {error.status_code} instead of accepting the WebSocket"
+        body = (error.resp_body or b"").decode("utf-8", errors="replace").strip()
+        # $connect refuses a taken (409) or invalid (400) ?name= before the socket opens; its body says why.
+        return f"the server refused the connection with HTTP {error.status_code}" + (f": {printable(body)}" if body else "")
     return str(error) or type(error).__name__
 
 

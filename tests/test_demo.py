@@ -1,0 +1,96 @@
+"""`python -m workshop demo` end to end: its transcript shows every part worked; --keep lets a terminal client join."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import pytest
+from test_chat_client import DrivenClient, DrivenProcess
+
+STEP_LINES = [rf"^  {label}\s+\d+\.\d s  \S" for label in (
+    "00_setup", "01_iam_role", "02_dynamodb_table", "03_lambda_functions", "04_websocket_api", "05_deploy_stage")]
+CHAT_LINES = [
+    r"✔ Ana's handshake was accepted",
+    r"Ana ← · in the chat: Ana, Bo$",
+    r"✔ Bo joined with setName, and both see Ana",
+    r"Cy ← ! The name ana is taken",
+    r"✔ the name 'ana' was refused",
+    r"Bo ← Ana: Hello everyone!$",
+    r"Cy ← Ana: Hello everyone!$",
+    r"✔ the public message reached all three members",
+    r"Cy ← \[private\] Bo: psst, lunch at noon\?$",
+    r"✔ the private message reached Cy",
+    r"Ana ← Bot: ",
+    r"✔ the bot answered everyone",
+    r"✔ nobody else saw the private message",
+    r"✔ Cy left and the others got the new member list",
+]
+CHECK_LINES = [rf"✔ check {number}: (\d+)/\1 items" for number in ("00", "01", "02", "03", "04", "05", "06")]
+END_LINES = [
+    r"✔ 07_cleanup deleted \d+ resources in .* nothing of prefix 'demo' is left",
+    r"✔ local cloud shut down",
+    r"Everything worked, in \d+\.\d s\.",
+]
+
+
+def assert_in_order(lines: list[str], patterns: list[str]) -> None:
+    """Each pattern matches a line, in this order: the transcript tells the story in sequence."""
+    position = 0
+    for pattern in patterns:
+        for index in range(position, len(lines)):
+            if re.search(pattern, lines[index]):
+                position = index + 1
+                break
+        else:
+            raise AssertionError(f"no line matching {pattern!r} after line {position}:\n" + "\n".join(lines))
+
+
+def test_demo_runs_the_whole_workshop_and_says_so():
+    demo = DrivenProcess("-m", "workshop", "demo")
+    try:
+        code, stderr = demo.finish(timeout=240)
+    finally:
+        demo.kill()
+    lines = demo.lines
+    assert code == 0, "\n".join(lines) + stderr
+    assert not any("\x1b[" in line for line in lines), "NO_COLOR is set: the transcript must be plain text"
+    assert not any("✘" in line for line in lines)
+    assert_in_order(lines, [r"✔ private local cloud at http://127\.0\.0\.1:(?!4566\b)\d+",
+                            *STEP_LINES, *CHAT_LINES, *CHECK_LINES, *END_LINES])
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="the demo is stopped with SIGINT (Ctrl-C), which Windows lacks")
+def test_demo_keep_leaves_a_chat_a_terminal_client_can_join():
+    demo = DrivenProcess("-m", "workshop", "demo", "--keep", own_process_group=True)
+    client = None
+    try:
+        url = demo.expect(r"^  URL: ws://", timeout=240).split("URL: ")[1]
+        demo.expect(rf"python -m workshop chat --url {re.escape(url)} --name Ana")
+        demo.expect(r"Press Ctrl-C here")
+
+        # The terminal client against the real chat: Lambda functions behind the local cloud's gateway.
+        client = DrivenClient("--url", url, "--name", "Dee")
+        client.expect(r"connected to .* as Dee")
+        client.expect(r"^\* You are Dee\.$")
+        client.expect(r"^· in the chat: Dee$")
+        client.type("hello from a terminal")
+        client.expect(r"^Dee: hello from a terminal$")
+        client.type("/bot who is here?")
+        client.expect(r"^Bot: .*Dee")
+        client.type("/to Nobody hi")
+        client.expect(r"^! .*Nobody")
+        client.type("/who")
+        client.expect(r"^in the chat: Dee$")
+        client.type("/quit")
+        assert client.finish()[0] == 0
+
+        demo.press_ctrl_c()
+        code, stderr = demo.finish(timeout=120)
+        assert code == 0, "\n".join(demo.lines) + stderr
+        assert_in_order(demo.lines, [r"Press Ctrl-C here", *END_LINES])
+    finally:
+        demo.kill()
+        if client is not None:
+            client.kill()
