@@ -295,6 +295,21 @@ def test_bad_code_is_reported_and_the_cloud_keeps_running(cloud, lam, role, file
     assert cloud.health()["service"] == "local_cloud"
 
 
+def test_a_package_that_is_not_a_zip_is_reported(cloud, lam, role):
+    name = f"fn-{uuid.uuid4().hex[:10]}"
+    lam.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="app.handler",
+                        Code={"ZipFile": b"print('not a zip')"})
+    response, body = invoke(lam, name)
+    assert_unhandled(response, body, "InvalidZipFileException")
+    assert "Could not unpack the deployment package" in body["errorMessage"]
+
+
+def test_a_result_over_6_mb_is_refused(cloud, lam, role):
+    name = deploy(cloud, role, "def handler(event, context):\n    return 'x' * (7 * 1024 * 1024)\n")
+    response, body = invoke(lam, name)
+    assert_unhandled(response, body, "Function.ResponseSizeTooLarge")
+
+
 def test_non_python_runtime_gets_a_clear_error(cloud, lam, role):
     name = deploy(cloud, role, "", handler="index.handler", files={"index.js": "exports.handler = 1"},
                   Runtime="nodejs20.x")

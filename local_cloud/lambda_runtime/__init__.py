@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .functions import FunctionNotFound
-from .runtime import InvalidRequestContent, InvokeError, InvokeResult, LambdaRuntime
+from .errors import FunctionNotFound, InvalidRequestContent, InvokeError
+from .runtime import InvokeResult, LambdaRuntime
 
 __all__ = ["FunctionNotFound", "InvalidRequestContent", "InvokeError", "InvokeResult", "LambdaRuntime"]

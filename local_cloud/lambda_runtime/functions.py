@@ -11,20 +11,14 @@ from typing import Any
 from moto.backends import get_backend
 from moto.core import DEFAULT_ACCOUNT_ID
 
+from .errors import FunctionNotFound
+
 FUNCTION_ARN = re.compile(
     r"^arn:(?P<partition>[\w-]+):lambda:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):function:(?P<name>[^:]+)(?::(?P<qualifier>[^:]+))?$"
 )
 # "123456789012:function:name" - the partial ARN form the Invoke API also accepts.
 PARTIAL_ARN = re.compile(r"^(?P<account>\d{12}):function:(?P<name>[^:]+)(?::(?P<qualifier>[^:]+))?$")
 NAME_WITH_QUALIFIER = re.compile(r"^(?P<name>[^:]+)(?::(?P<qualifier>[^:]+))?$")
-
-
-class FunctionNotFound(Exception):
-    """moto has no function by that name/ARN; the message is AWS's ("Function not found: arn:...")."""
-
-    def __init__(self, arn: str) -> None:
-        super().__init__(f"Function not found: {arn}")
-        self.arn = arn
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from .functions import FunctionNotFound
-from .runtime import InvokeError
+from .errors import InvokeError
 
 if TYPE_CHECKING:
     from .runtime import LambdaRuntime
@@ -50,9 +49,7 @@ async def handle_invoke(runtime: LambdaRuntime, request: web.Request) -> web.Res
         result = await runtime.invoke(function, payload, invocation_type, log_type, qualifier=qualifier,
                                       client_context=client_context,
                                       region=signed["region"] if signed else None)
-    except FunctionNotFound as error:
-        return aws_error(404, "ResourceNotFoundException", str(error))
-    except InvokeError as error:
+    except InvokeError as error:  # FunctionNotFound included: 404 ResourceNotFoundException
         return aws_error(error.status, error.error_type, str(error))
 
     headers = {"x-amzn-RequestId": result.request_id}

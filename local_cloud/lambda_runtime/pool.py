@@ -13,6 +13,9 @@ from . import cloudwatch
 from .functions import FunctionSpec
 from .worker import Worker
 
+# AWS's limit on what a synchronous invocation may return.
+MAX_RESPONSE_BYTES = 6291556
+
 
 @dataclass
 class Invocation:
@@ -130,6 +133,10 @@ async def _run(worker: Worker, spec: FunctionSpec, invocation: Invocation, start
         text = f"RequestId: {request_id} Error: Runtime exited with error: {exchange.exit_status}"
         payload = error_payload(text, "Runtime.ExitError")
         output, failed, duration = f"{output}\n{text}\nRuntime.ExitError", True, elapsed_ms
+    elif reply["ok"] and len(reply["payload"]) > MAX_RESPONSE_BYTES:
+        payload = error_payload(f"Response payload size exceeded maximum allowed payload size "
+                                f"({MAX_RESPONSE_BYTES} bytes).", "Function.ResponseSizeTooLarge")
+        failed, duration = True, reply["duration_ms"]
     elif reply["ok"]:
         payload, failed, duration = reply["payload"].encode(), False, reply["duration_ms"]
     else:

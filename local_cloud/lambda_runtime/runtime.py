@@ -18,7 +18,9 @@ from aiohttp import web
 from ..config import Settings
 from . import cloudwatch
 from .code_cache import CodeCache
-from .functions import FunctionNotFound, FunctionSpec, find_function
+from .errors import FunctionNotFound, InvalidRequestContent, InvokeError
+from .functions import FunctionSpec, find_function
+from .http_api import handle_invoke
 from .pool import Completed, FunctionPool, Invocation, Started, error_payload
 from .worker import BOOTSTRAP, Worker
 
@@ -29,17 +31,6 @@ INIT_TIMEOUT_SECONDS = 30.0
 TAIL_BYTES = 4096
 # Fake credentials inside workers: moto accepts any, and they make sure nothing reaches a real account.
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_SESSION_TOKEN": "test"}
-
-
-class InvokeError(Exception):
-    """An invoke the Lambda API rejects before running anything; `error_type` and `status` are AWS's."""
-
-    error_type = "InvalidParameterValueException"
-    status = 400
-
-
-class InvalidRequestContent(InvokeError):
-    error_type = "InvalidRequestContentException"
 
 
 @dataclass
@@ -130,8 +121,6 @@ class LambdaRuntime:
         cloudwatch.write_lines(spec.account, spec.region, spec.log_group_name, stream, message.splitlines())
 
     async def handle_invoke_http(self, request: web.Request) -> web.Response:
-        from .http_api import handle_invoke
-
         return await handle_invoke(self, request)
 
     # -- running ------------------------------------------------------------------------------------
