@@ -37,6 +37,9 @@ class Exchange:
 def worker_environment() -> dict[str, str]:
     env = {name: os.environ[name] for name in INHERITED_VARIABLES if name in os.environ}
     env["PYTHONIOENCODING"] = "utf-8"
+    # A learner's ~/.aws files (profiles, real credentials, endpoints) must never reach local function code.
+    env["AWS_CONFIG_FILE"] = env["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
+    env["AWS_EC2_METADATA_DISABLED"] = "true"
     return env
 
 
