@@ -1,0 +1,101 @@
+"""Target rules: real AWS only after showing account and region and an explicit yes; bad settings explain the fix.
+
+"Real AWS" is played here by the local cloud through boto3's per-service endpoint variables
+(AWS_ENDPOINT_URL_IAM, ...), so that a step which ignored the refusal would visibly create something.
+"""
+
+from __future__ import annotations
+
+import builtins
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from workshop import session as session_module
+from workshop.session import TargetError, TargetNotConfirmed, setup
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICES = ("STS", "IAM", "DYNAMODB", "LAMBDA", "APIGATEWAYV2", "LOGS")
+
+
+@pytest.fixture
+def aws_played_by(cloud, monkeypatch):
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("WORKSHOP_CONFIRM", raising=False)
+    monkeypatch.setenv("WORKSHOP_TARGET", "aws")
+    monkeypatch.setenv("WORKSHOP_PREFIX", "careful")
+    for service in SERVICES:
+        monkeypatch.setenv(f"AWS_ENDPOINT_URL_{service}", cloud.endpoint_url)
+    monkeypatch.setattr(session_module, "_confirmed_aws", set())
+    return cloud
+
+
+def role_names(cloud):
+    return [role["RoleName"] for role in cloud.client("iam").list_roles()["Roles"]]
+
+
+def run_step_script(name: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, f"steps/{name}.py"], cwd=ROOT, env=dict(os.environ),
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+
+
+def test_a_script_on_aws_without_confirmation_creates_nothing(aws_played_by):
+    result = run_step_script("01_iam_role")
+    assert result.returncode != 0
+    assert "account 123456789012, region us-east-1" in result.stdout
+    assert "WORKSHOP_CONFIRM=yes" in result.stderr and "nothing was created" in result.stderr
+    assert "careful-lambda-role" not in role_names(aws_played_by)
+
+
+def test_with_confirmation_the_same_script_acts(aws_played_by, monkeypatch):
+    monkeypatch.setenv("WORKSHOP_CONFIRM", "yes")
+    result = run_step_script("01_iam_role")
+    assert result.returncode == 0, result.stderr
+    assert "Target: real AWS" in result.stdout
+    assert "careful-lambda-role" in role_names(aws_played_by)
+
+
+def test_a_notebook_asks_and_only_yes_goes_ahead(aws_played_by, monkeypatch, capsys):
+    monkeypatch.setattr(session_module, "_interactive", lambda: True)
+    monkeypatch.setattr(builtins, "input", lambda prompt: "no")
+    with pytest.raises(TargetNotConfirmed):
+        setup()
+    monkeypatch.setattr(builtins, "input", lambda prompt: "yes")
+    session = setup()
+    assert session.target == "aws" and session.account_id == "123456789012"
+    assert "account 123456789012, region us-east-1" in capsys.readouterr().out
+
+
+def test_without_a_terminal_there_is_no_prompt(aws_played_by, monkeypatch):
+    monkeypatch.setattr(session_module, "_interactive", lambda: False)
+    monkeypatch.setattr(builtins, "input", lambda prompt: pytest.fail("must not prompt"))
+    with pytest.raises(TargetNotConfirmed, match="WORKSHOP_CONFIRM=yes"):
+        setup()
+
+
+def test_missing_aws_credentials_are_explained(monkeypatch, tmp_path):
+    for name in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("WORKSHOP_TARGET", "aws")
+    with pytest.raises(TargetError, match="aws configure"):
+        setup()
+
+
+def test_an_unknown_target_is_refused(monkeypatch):
+    monkeypatch.setenv("WORKSHOP_TARGET", "azure")
+    with pytest.raises(TargetError, match="WORKSHOP_TARGET=aws"):
+        setup()
+
+
+def test_the_cli_explains_a_bad_prefix_without_a_traceback():
+    result = subprocess.run([sys.executable, "-m", "workshop", "check", "00", "--prefix", "My_Chat"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "WORKSHOP_PREFIX='My_Chat' cannot start resource names" in result.stderr
+    assert "Traceback" not in result.stderr
