@@ -132,8 +132,8 @@ class FakeChatServer:
 class DrivenProcess:
     """A command in a child process: type lines into it, wait for lines out of it."""
 
-    def __init__(self, *args: str, own_process_group: bool = False) -> None:
-        env = {**os.environ, "NO_COLOR": "1", "PYTHONUNBUFFERED": "1"}
+    def __init__(self, *args: str, own_process_group: bool = False, env: dict[str, str] | None = None) -> None:
+        env = {**os.environ, "NO_COLOR": "1", "PYTHONUNBUFFERED": "1", **(env or {})}
         self.process = subprocess.Popen(
             [sys.executable, *args], start_new_session=own_process_group,
             cwd=PROJECT_ROOT, env=env, text=True, encoding="utf-8",
@@ -196,9 +196,9 @@ class DrivenProcess:
             self.process.wait(5)
 
 
-def DrivenClient(*args: str) -> DrivenProcess:  # noqa: N802 - reads like the class it makes
+def DrivenClient(*args: str, env: dict[str, str] | None = None) -> DrivenProcess:  # noqa: N802 - reads like a class
     """`python -m workshop chat ...`, exactly as a learner types it."""
-    return DrivenProcess("-m", "workshop", "chat", *args)
+    return DrivenProcess("-m", "workshop", "chat", *args, env=env)
 
 
 # -- what a typed line becomes ------------------------------------------------------------------

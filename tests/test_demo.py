@@ -71,8 +71,11 @@ def test_demo_keep_leaves_a_chat_a_terminal_client_can_join():
         demo.expect(r"Press Ctrl-C here")
 
         # The terminal client against the real chat: Lambda functions behind the local cloud's gateway.
-        client = DrivenClient("--url", url, "--name", "Dee")
-        client.expect(r"connected to .* as Dee")
+        # Without --url it looks the chat up by prefix on the target, here the demo's own cloud.
+        endpoint = "http://" + url.split("/")[2]
+        target = {"AWS_ENDPOINT_URL": endpoint, "WORKSHOP_PREFIX": "demo"}
+        client = DrivenClient("--name", "Dee", env=target)
+        client.expect(rf"connected to {re.escape(url)} as Dee")
         client.expect(r"^\* You are Dee\.$")
         client.expect(r"^· in the chat: Dee$")
         client.type("hello from a terminal")
@@ -85,6 +88,12 @@ def test_demo_keep_leaves_a_chat_a_terminal_client_can_join():
         client.expect(r"^in the chat: Dee$")
         client.type("/quit")
         assert client.finish()[0] == 0
+
+        nobody = DrivenClient("--name", "Eve", env={**target, "WORKSHOP_PREFIX": "nobody"})
+        code, stderr = nobody.finish()
+        assert code == 1
+        assert "The chat of prefix 'nobody' is not deployed" in stderr
+        assert "python -m workshop deploy" in stderr
 
         demo.press_ctrl_c()
         code, stderr = demo.finish(timeout=120)
