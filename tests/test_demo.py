@@ -103,3 +103,21 @@ def test_demo_keep_leaves_a_chat_a_terminal_client_can_join():
         demo.kill()
         if client is not None:
             client.kill()
+
+
+def test_demo_on_aws_without_credentials_stops_before_creating_anything(tmp_path):
+    no_credentials = {"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_SESSION_TOKEN": "",
+                      "AWS_EC2_METADATA_DISABLED": "true",
+                      "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}
+    demo = DrivenProcess("-m", "workshop", "demo", "--target", "aws", env=no_credentials)
+    code, stderr = demo.finish(timeout=60)
+    assert code == 1
+    assert "No AWS credentials found" in stderr
+    assert not any("Steps 00" in line or "local cloud" in line for line in demo.lines)
+
+
+def test_demo_refuses_a_prefix_aws_cannot_use():
+    demo = DrivenProcess("-m", "workshop", "demo", "--prefix", "Demo_1")
+    code, stderr = demo.finish(timeout=60)
+    assert code == 2
+    assert "WORKSHOP_PREFIX='Demo_1' cannot start resource names" in stderr
