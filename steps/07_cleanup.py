@@ -4,7 +4,7 @@
 # Leftover resources are where surprise bills come from. This notebook deletes everything **your prefix**
 # created — and nothing else: it only looks at the exact names derived from your prefix, so in a shared
 # account other learners' chats are safe. It deletes in **dependency order** (what uses something goes
-# first): the API, the functions, their log groups, the table, and last the role.
+# first): the API, the functions, the table, the role, and last the functions' log groups.
 #
 # First a dry run: it only lists. Set `WORKSHOP_DRY_RUN=1` (or run `python -m workshop destroy --dry-run`) to
 # stop after the list.
@@ -20,6 +20,7 @@ sys.path.insert(0, str(next(p for p in [here, *here.parents] if (p / "workshop")
 
 # %%
 import os
+import time
 
 from workshop import check, lookup, setup
 from workshop.cleanup import find_leftovers
@@ -54,24 +55,18 @@ if not dry_run:
         print("deleted API", api["ApiId"])
 
 # %% [markdown]
-# ## 2. The functions and their logs
+# ## 2. The functions
 #
-# Deleting a function also deletes its permissions. Its log group stays unless we delete it too.
+# Deleting a function also deletes its permissions (its resource policy).
 
 # %%
 if not dry_run:
     lambda_client = session.client("lambda")
-    logs = session.client("logs")
-    for route, function_name in names.functions.items():
+    for function_name in names.functions.values():
         try:
             lambda_client.delete_function(FunctionName=function_name)
             print("deleted function", function_name)
         except lambda_client.exceptions.ResourceNotFoundException:
-            pass
-        try:
-            logs.delete_log_group(logGroupName=names.log_group(route))
-            print("deleted log group", names.log_group(route))
-        except logs.exceptions.ResourceNotFoundException:
             pass
 
 # %% [markdown]
@@ -109,6 +104,29 @@ if not dry_run:
         print("deleted role", names.role)
     except iam.exceptions.NoSuchEntityException:
         pass
+
+# %% [markdown]
+# ## 5. The log groups
+#
+# Log groups outlive their functions, so we delete them ourselves — last: closing the API's connections
+# ran the `$disconnect` function once more, and a function still running when it was deleted writes its
+# final lines afterwards, which creates its log group again. So we look a few times, a second apart,
+# until none of our log groups is left.
+
+# %%
+if not dry_run:
+    logs = session.client("logs")
+    our_log_groups = {names.log_group(route) for route in names.routes}
+    for attempt in range(5):
+        found = [group["logGroupName"]
+                 for page in logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=f"/aws/lambda/{names.prefix}-")
+                 for group in page["logGroups"] if group["logGroupName"] in our_log_groups]
+        if not found and attempt > 0:
+            break
+        for group_name in found:
+            logs.delete_log_group(logGroupName=group_name)
+            print("deleted log group", group_name)
+        time.sleep(1)
 
 # %% [markdown]
 # **What could go wrong**

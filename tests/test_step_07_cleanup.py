@@ -27,7 +27,7 @@ def test_a_dry_run_lists_everything_and_deletes_nothing(session):
     before = find_leftovers(session)
     kinds = [kind for kind, _, _ in before]
     assert kinds.count("api") == 1 and kinds.count("function") == 7 and kinds.count("table") == 1
-    assert kinds.count("role") == 1 and kinds[0] == "api" and kinds[-1] == "role"  # dependency order
+    assert kinds.count("role") == 1 and kinds[0] == "api" and kinds[-1] == "log group"  # dependency order
     run = destroy_all(dry_run=True)
     assert "Dry run: nothing was deleted." in run.output
     assert "chat-lambda-role" in run.output

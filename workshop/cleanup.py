@@ -20,18 +20,18 @@ def find_leftovers(session: WorkshopSession) -> list[tuple[str, str, str]]:
         function = lookup.function(session, function_name)
         if function is not None:
             found.append(("function", function_name, function["Configuration"]["FunctionArn"]))
-    logs = session.client("logs")
-    wanted_groups = {names.log_group(route) for route in names.routes}
-    for page in logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=f"/aws/lambda/{names.prefix}-"):
-        for group in page["logGroups"]:
-            if group["logGroupName"] in wanted_groups:
-                found.append(("log group", group["logGroupName"], group["logGroupName"]))
     table = lookup.table(session)
     if table is not None:
         found.append(("table", names.table, table["TableArn"]))
     role = lookup.role(session)
     if role is not None:
         found.append(("role", names.role, role["Arn"]))
+    logs = session.client("logs")
+    wanted_groups = {names.log_group(route) for route in names.routes}
+    for page in logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=f"/aws/lambda/{names.prefix}-"):
+        for group in page["logGroups"]:
+            if group["logGroupName"] in wanted_groups:
+                found.append(("log group", group["logGroupName"], group["logGroupName"]))
     return found
 
 
