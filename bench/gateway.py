@@ -13,7 +13,6 @@ import asyncio
 import json
 import multiprocessing
 import os
-import statistics
 import sys
 import time
 import types
@@ -207,7 +206,8 @@ async def measure_fan_out(url: str, actions: list[str]) -> dict[tuple[str, int],
                 latencies, spreads = await crowd.fan_out(action, ROUNDS[size])
                 results[(action, size)] = {
                     "p50": percentile(latencies, 0.5), "p95": percentile(latencies, 0.95),
-                    "per_recipient": statistics.median(spreads) / max(1, size - 1),
+                    # least-disturbed round: the machine is shared, and the floor is taken the same way
+                    "per_recipient": min(spreads) / max(1, size - 1),
                 }
             await crowd.close()
     return results
@@ -232,7 +232,7 @@ def measure_boto3_floor(port: int, size: int = 500, rounds: int = 3) -> float:
         module.handler(event, None)
         timings.append((time.perf_counter() - started) / size)
     del os.environ["BENCH_ENDPOINT"]
-    return statistics.median(timings)
+    return min(timings)
 
 
 async def measure_messages_per_second(url: str) -> dict[str, float]:
@@ -330,8 +330,11 @@ async def run_all() -> None:
         print(f"  warm p50 / p95          {ms(connect['warm_p50'])} / {ms(connect['warm_p95'])}")
         print(f"  no $connect p50 / p95   {ms(connect_bare['warm_p50'])} / {ms(connect_bare['warm_p95'])}\n")
 
-        floor = measure_boto3_floor(connections_port)
+        # The machine is shared: measure the floor before and after the gateway's fan-out and keep the best.
+        floors = [measure_boto3_floor(connections_port)]
         gateway = await measure_fan_out(urls["full"], ["sequential", "concurrent"])
+        floors.append(measure_boto3_floor(connections_port))
+        floor = min(floors)
         limit = await measure_fan_out(f"ws://127.0.0.1:{broadcast_port}/", ["broadcast"])
         print("fan-out: one message to N clients, latency from send to each client (p50 / p95)")
         print(f"  {'N':>4}  {'sequential Lambda':>24}  {'concurrent Lambda':>24}  {'bare aiohttp (limit)':>24}")
@@ -340,8 +343,9 @@ async def run_all() -> None:
             cells = [f"{r['p50'] * 1000:9.1f} / {r['p95'] * 1000:7.1f} ms" for r in row]
             print(f"  {size:>4}  " + "  ".join(f"{c:>24}" for c in cells))
         per_recipient = gateway[("sequential", 500)]["per_recipient"]
-        print(f"\n  boto3 floor (sequential post_to_connection to a bare endpoint): {floor * 1000:.2f} ms per recipient")
-        print(f"  gateway, sequential handler, N=500:                          {per_recipient * 1000:.2f} ms per recipient")
+        print(f"\n  boto3 floor (sequential post_to_connection to a bare endpoint): {floor * 1000:.2f} ms per recipient "
+              f"(best of 3 runs, before / after: {floors[0] * 1000:.2f} / {floors[1] * 1000:.2f})")
+        print(f"  gateway, sequential handler, N=500 (best round):             {per_recipient * 1000:.2f} ms per recipient")
         print(f"  ratio gateway / floor: {per_recipient / floor:.2f}x (target <= 1.3x)")
         for size in SIZES:
             seq, conc = gateway[("sequential", size)]["p95"], gateway[("concurrent", size)]["p95"]

@@ -91,9 +91,7 @@ class Connection:
                     await ws.send_bytes(data)
                 else:
                     await ws.send_str(text)
-            except (ConnectionError, RuntimeError, asyncio.CancelledError) as error:
-                if isinstance(error, asyncio.CancelledError):
-                    raise
+            except Exception as error:  # noqa: BLE001 - a broken socket ends this writer, nothing else
                 log.debug("connection %s: send failed (%s); the client is gone", self.connection_id, error)
                 return
 

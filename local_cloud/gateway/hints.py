@@ -25,6 +25,8 @@ class Hints:
         last = self._last_said.get(cause)
         if last is not None and now - last < self.repeat_after:
             return
+        if len(self._last_said) > 10_000:  # causes can include client-chosen paths: keep the memory bounded
+            self._last_said.clear()
         self._last_said[cause] = now
         log.warning("HINT %s", message)
         if function_name is None:
