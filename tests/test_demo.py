@@ -84,6 +84,11 @@ def test_demo_keep_leaves_a_chat_a_terminal_client_can_join():
         client.expect(r"^Bot: .*Dee")
         client.type("/to Nobody hi")
         client.expect(r"^! .*Nobody")
+        taken = DrivenClient("--name", "dee", env=target)
+        code, stderr = taken.finish()
+        assert code == 1
+        assert "refused the connection with HTTP 409" in stderr and "taken" in stderr
+        assert "Choose another name with --name" in stderr
         client.type("/who")
         client.expect(r"^in the chat: Dee$")
         client.type("/quit")

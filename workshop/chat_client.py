@@ -381,8 +381,11 @@ def main(argv: list[str] | None = None) -> int:
         client.open()
     except (OSError, websocket.WebSocketException) as error:
         print(f"Could not connect to {url}: {describe_error(error)}", file=sys.stderr)
-        print("Is the chat deployed and is the local cloud running? Check with: python -m workshop status",
-              file=sys.stderr)
+        if getattr(error, "status_code", None) in (400, 409):  # $connect refused the name itself
+            print("Choose another name with --name (1 to 32 characters, not taken in this chat).", file=sys.stderr)
+        else:
+            print("Is the chat deployed and is the local cloud running? Check with: python -m workshop status",
+                  file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 0
