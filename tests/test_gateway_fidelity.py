@@ -279,6 +279,16 @@ def test_missing_or_mismatched_permission_fails_like_aws_with_a_hint(cloud, lear
     assert cloud.console.read_text().count(hint) == 1  # said once, not for every message
 
 
+def test_connect_route_without_permission_refuses_the_handshake_with_500(cloud, learner):
+    probe = learner.function("connectperm")
+    api_id = learner.api("connectperm")
+    learner.route(api_id, "$connect", probe, permission=None)
+    with pytest.raises(websocket.WebSocketBadStatusException) as rejected:
+        connect(learner.deploy(api_id))
+    assert rejected.value.status_code == 500
+    assert console_has(cloud, "may not invoke function fid-connectperm")
+
+
 def test_api_wide_permission_is_accepted(learner):
     probe = learner.function("wide")
     api_id = learner.api("wide")
@@ -365,11 +375,13 @@ def test_client_vanishing_without_close_frame_runs_disconnect_1006(learner, chat
 def test_post_get_delete_through_every_endpoint_form(learner, chat):
     ws = connect(chat["url"], header=["User-Agent: pytest-agent"])
     connection_id = connection_id_of(learner, ws, chat["api_id"])
-    stage_client = learner.management(chat["api_id"])
+    stage_client = learner.management(chat["api_id"])  # like a Lambda: /{apiId}/{stage}/@connections/{id}
     plain_client = learner.management()  # AWS_ENDPOINT_URL style: /@connections/{id}
+    stage_only = learner.cloud.client("apigatewaymanagementapi", endpoint_url=f"{learner.cloud.endpoint_url}/test")
     stage_client.post_to_connection(ConnectionId=connection_id, Data=b"one")
     plain_client.post_to_connection(ConnectionId=connection_id, Data=b"two")
-    assert [ws.recv(), ws.recv()] == ["one", "two"]
+    stage_only.post_to_connection(ConnectionId=connection_id, Data=b"three")
+    assert [ws.recv(), ws.recv(), ws.recv()] == ["one", "two", "three"]
     before = plain_client.get_connection(ConnectionId=connection_id)
     assert before["Identity"] == {"SourceIp": "127.0.0.1", "UserAgent": "pytest-agent"}
     time.sleep(0.05)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -21,6 +22,7 @@ BROADCASTS = 3
 CHAT_SOURCE = '''
 import json
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import boto3
@@ -37,6 +39,8 @@ def handler(event, context):
         with open(os.environ["SINK_FILE"], "a") as sink:
             sink.write(json.dumps(ctx) + "\\n")
         return {"statusCode": 200}
+    if json.loads(event["body"]).get("n") == "hang":
+        time.sleep(120)  # still running when the local cloud shuts down
     ids, scan = [], {}
     while True:
         page = table.scan(**scan)
@@ -95,7 +99,13 @@ def test_200_clients_each_get_every_broadcast_once_and_shutdown_disconnects_all(
         after = list(pool.map(lambda ws: json.loads(ws.recv())["n"], clients))
     assert after == ["end"] * CLIENTS
 
-    cloud.stop()  # shutdown closes every socket and runs every $disconnect before the process exits
+    clients[2].send(json.dumps({"action": "broadcast", "n": "hang"}))
+    time.sleep(0.5)
+    # Shutdown closes every socket and runs every $disconnect before the process exits, in bounded time,
+    # even with a handler hanging (LocalCloud.stop kills the process if it takes more than 30 s).
+    process = cloud._process
+    cloud.stop()
+    assert process.returncode == 0
     lines = [json.loads(line) for line in sink.read_text().splitlines()]
     assert len({line["connectionId"] for line in lines}) == CLIENTS
     assert {line["disconnectStatusCode"] for line in lines} == {1001}
