@@ -80,7 +80,12 @@ class LocalCloudServer:
         )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.host, self.settings.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError:
+            # The port is taken: stop what already runs (spare Lambda workers) so the process can exit.
+            await self.stop()
+            raise
         if self.settings.port == 0:
             sockets = self._runner.addresses
             self.settings.port = int(sockets[0][1])
