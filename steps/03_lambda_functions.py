@@ -30,14 +30,18 @@ import base64
 import json
 import time
 
-from workshop import check, setup
+from workshop import check, lookup, setup
 from workshop.packaging import build_zip, code_sha256
+from workshop.steps import NotReady
 
 session = setup()
 print(session)
 names = session.names
 lambda_client = session.client("lambda")
-role_arn = session.client("iam").get_role(RoleName=names.role)["Role"]["Arn"]
+role = lookup.role(session)
+if role is None:
+    raise NotReady(f"There is no IAM role {names.role} yet: run notebook 01 first.")
+role_arn = role["Arn"]
 
 # %% [markdown]
 # ## Package the code

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workshop import check, lookup, run_step, setup
+from workshop import NotReady, check, lookup, run_step, setup
 from workshop.policy_audit import permission_problems
 from workshop.testing import run_steps_through, target
 
@@ -64,3 +64,14 @@ def test_a_permission_for_another_api_is_replaced(session):
         "route sendBot → chat-sendBot, which API Gateway may invoke for this route only"]
     run_step("04", quiet=True)
     assert check("04", session, quiet=True, raise_on_failure=False).ok
+
+
+def test_out_of_order_steps_say_which_notebook_to_run_first(cloud, session):
+    with target(cloud, "early"):
+        with pytest.raises(NotReady, match="run notebook 01 first"):
+            run_step("03", quiet=True)
+        with pytest.raises(NotReady, match="run notebooks 01–03 first"):
+            run_step("04", quiet=True)
+        with pytest.raises(NotReady, match="run notebook 04 first"):
+            run_step("05", quiet=True)
+        assert lookup.apis_named(setup(), "early-websocket-api") == []

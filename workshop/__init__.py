@@ -16,9 +16,9 @@ Typical use (a notebook, a step script, a test or the demo):
 from .checks import CheckResult, StepCheckFailed, check
 from .naming import Names, PrefixError
 from .session import TargetError, TargetNotConfirmed, WorkshopSession, setup
-from .steps import STEPS, StepRun, run_step
+from .steps import STEPS, NotReady, StepRun, run_step
 
 __all__ = [
-    "STEPS", "CheckResult", "Names", "PrefixError", "StepCheckFailed", "StepRun", "TargetError",
+    "STEPS", "CheckResult", "Names", "NotReady", "PrefixError", "StepCheckFailed", "StepRun", "TargetError",
     "TargetNotConfirmed", "WorkshopSession", "check", "run_step", "setup",
 ]

@@ -29,8 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("step", nargs="?", choices=[s.number for s in STEPS], help="step number, e.g. 03")
     sub.add_parser("status", parents=[common], help="show the target, the local cloud and what is deployed")
     sub.add_parser("stop", help="stop the background local cloud")
-    lab = sub.add_parser("lab", help="open JupyterLab on notebooks/ with the target ready (extra args go to jupyter)")
-    lab.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="e.g. --no-browser --port 8899")
+    sub.add_parser("lab", add_help=False, help="open JupyterLab on notebooks/ with the target ready (see `lab --help`)")
     sub.add_parser("notebooks", help="regenerate notebooks/*.ipynb from steps/*.py (after editing a step)")
     sub.add_parser("demo", add_help=False, help="the whole workshop as one demo (see `demo --help`)")
     sub.add_parser("chat", add_help=False, help="join the deployed chat from this terminal (see `chat --help`)")
@@ -48,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         from .chat_client import main as chat_main
 
         return chat_main(argv[1:]) or 0
+    if argv and argv[0] == "lab":
+        return run_lab(argv[1:])
     args = build_parser().parse_args(argv)
     if getattr(args, "prefix", None):
         os.environ["WORKSHOP_PREFIX"] = args.prefix
@@ -59,8 +60,9 @@ def main(argv: list[str] | None = None) -> int:
         from .checks import StepCheckFailed
         from .naming import PrefixError
         from .session import TargetError
+        from .steps import NotReady
 
-        if isinstance(error, (TargetError, PrefixError, StepCheckFailed)):
+        if isinstance(error, (TargetError, PrefixError, StepCheckFailed, NotReady)):
             print(f"\n{error}", file=sys.stderr)
             return 1
         raise
@@ -130,13 +132,25 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
     return write_notebooks()
 
 
-def cmd_lab(args: argparse.Namespace) -> int:
-    from .session import setup
+def run_lab(argv: list[str]) -> int:
+    """JupyterLab on notebooks/; options it does not know (e.g. --no-browser, --port 8899) go to Jupyter."""
+    parser = argparse.ArgumentParser(
+        prog="python -m workshop lab",
+        description="Get the target ready (the local cloud starts in the background unless another target is "
+        "chosen), then open JupyterLab on notebooks/. Other options go to Jupyter, e.g. --no-browser --port 8899.")
+    parser.add_argument("--prefix", help="learner prefix for the notebooks (default: WORKSHOP_PREFIX or chat)")
+    args, jupyter_args = parser.parse_known_args(argv)
+    if args.prefix:
+        os.environ["WORKSHOP_PREFIX"] = args.prefix
+    from .session import TargetError, setup
 
-    print(setup().describe())  # the target is ready before the first notebook opens
-    extra = [a for a in args.jupyter_args if a != "--"]
-    command = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={NOTEBOOKS_DIR}", *extra]
-    print("Starting JupyterLab: open 00_setup.ipynb first. Ctrl-C stops it.")
+    try:
+        print(setup().describe())  # the target is ready before the first notebook opens
+    except TargetError as error:
+        print(f"\n{error}", file=sys.stderr)
+        return 1
+    command = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={NOTEBOOKS_DIR}", *jupyter_args]
+    print("Starting JupyterLab: open 00_setup.ipynb first. Ctrl-C stops it.", flush=True)
     try:
         return subprocess.call(command)
     except KeyboardInterrupt:
@@ -144,4 +158,4 @@ def cmd_lab(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"deploy": cmd_deploy, "destroy": cmd_destroy, "check": cmd_check, "status": cmd_status,
-            "stop": cmd_stop, "lab": cmd_lab, "notebooks": cmd_notebooks}
+            "stop": cmd_stop, "notebooks": cmd_notebooks}

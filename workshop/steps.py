@@ -16,6 +16,10 @@ STEPS_DIR = PROJECT_ROOT / "steps"
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 
 
+class NotReady(RuntimeError):
+    """A step needs what an earlier step creates; the message names the notebook to run first."""
+
+
 @dataclass(frozen=True)
 class Step:
     number: str
