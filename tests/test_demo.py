@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sys
 
+import boto3
 import pytest
 from test_chat_client import DrivenClient, DrivenProcess
 
@@ -89,6 +90,14 @@ def test_demo_keep_leaves_a_chat_a_terminal_client_can_join():
         assert code == 1
         assert "refused the connection with HTTP 409" in stderr and "taken" in stderr
         assert "Choose another name with --name" in stderr
+        # The gateway drops Dee (as on an idle timeout): the client reconnects and re-joins by itself.
+        boto = {"endpoint_url": endpoint, "region_name": "us-east-1"}
+        items = boto3.resource("dynamodb", **boto).Table("demo-connections").scan()["Items"]
+        dee_id = next(item["connectionId"] for item in items if item.get("name") == "Dee")
+        boto3.client("apigatewaymanagementapi", **boto).delete_connection(ConnectionId=dee_id)
+        client.expect(r"connection lost \(closed by the server")
+        client.expect(r"reconnected as Dee", timeout=60)
+        client.expect(r"^· in the chat: Dee$")
         client.type("/who")
         client.expect(r"^in the chat: Dee$")
         client.type("/quit")
