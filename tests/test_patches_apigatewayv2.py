@@ -187,6 +187,17 @@ def test_update_stage_to_an_unknown_deployment_changes_nothing(apigw):
         apigw.update_stage(ApiId=api_id, StageName="nosuchstage", Description="x")
 
 
+# -- routes ---------------------------------------------------------------------------------------------
+
+def test_a_route_key_is_created_once_per_api(apigw):
+    api_id = new_websocket_api(apigw, routes=("sendPublic",))
+    with pytest.raises(apigw.exceptions.ConflictException, match="sendPublic"):
+        apigw.create_route(ApiId=api_id, RouteKey="sendPublic")
+    assert [route["RouteKey"] for route in apigw.get_routes(ApiId=api_id)["Items"]] == ["sendPublic"]
+    other_api = new_websocket_api(apigw, routes=("sendPublic",))  # the same key in another API is fine
+    assert len(apigw.get_routes(ApiId=other_api)["Items"]) == 1
+
+
 # -- route responses ---------------------------------------------------------------------------------
 
 def test_route_responses_can_be_created_listed_read_and_deleted(apigw):

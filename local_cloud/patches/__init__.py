@@ -10,6 +10,7 @@ from . import (
     apigatewayv2_endpoint,
     apigatewayv2_pagination,
     apigatewayv2_route_responses,
+    apigatewayv2_routes,
     apigatewayv2_stages,
     lambda_runtimes,
 )
@@ -33,6 +34,7 @@ def apply(settings: Settings) -> None:
     apigatewayv2_deployments.apply()
     apigatewayv2_stages.apply()
     apigatewayv2_route_responses.apply()
+    apigatewayv2_routes.apply()
     apigatewayv2_endpoint.apply()
     apigatewayv2_pagination.apply()  # last: it wraps the list operations the others add
     lambda_runtimes.apply()
