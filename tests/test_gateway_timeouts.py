@@ -32,6 +32,10 @@ def chat(learner):
         learner.route(api_id, key, probe)
     learner.route(api_id, "whoami", probe, two_way=True)
     learner.route(api_id, "echo", probe, two_way=True)
+    # Start the function's worker now: a cold start must not count against a 2-second idle timeout.
+    warm = {"requestContext": {"requestId": "warm-up", "connectionId": "warm-up", "eventType": "DISCONNECT",
+                               "routeKey": "$disconnect"}}
+    learner.lambda_.invoke(FunctionName=probe, Payload=json.dumps(warm).encode())
     return {"api_id": api_id, "url": learner.deploy(api_id)}
 
 
