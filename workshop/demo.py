@@ -316,18 +316,20 @@ def run_checks(out: Transcript, session: Any) -> None:
 
 
 def run_cleanup(out: Transcript, session: Any) -> None:
+    """Step 07, then its check (the same one the cleanup notebook ends with): nothing of the prefix is left."""
+    from workshop import check
     from workshop.cleanup import destroy_all, find_leftovers
 
     before = len(find_leftovers(session))
     started = time.perf_counter()
     try:
         destroy_all(dry_run=False, quiet=True)
-    except Exception as error:  # noqa: BLE001 - reported; the leftovers are listed below
+    except Exception as error:  # noqa: BLE001 - reported; the check below lists the leftovers
         out.fail(f"07_cleanup failed: {type(error).__name__}: {error}")
-    left = find_leftovers(session)
     seconds = time.perf_counter() - started
-    out.expect(not left, f"07_cleanup deleted {before} resources in {seconds:.1f} s; nothing of prefix "
-               f"{session.prefix!r} is left", "still there: " + ", ".join(f"{kind} {name}" for kind, name, _ in left))
+    result = check("07", session, quiet=True, raise_on_failure=False)
+    out.expect(result.ok, f"07_cleanup deleted {before} resources in {seconds:.1f} s; check 07: nothing of prefix "
+               f"{session.prefix!r} is left", "; ".join(item.what + " " + item.fix for item in result.failures))
 
 
 def wait_for_ctrl_c(out: Transcript, url: str) -> None:
