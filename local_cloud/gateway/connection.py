@@ -53,7 +53,8 @@ class Connection:
 
     @property
     def open(self) -> bool:
-        return self.ws is not None and self.server_close is None and not self.ws.closed
+        return (self.ws is not None and self.server_close is None and self.client_close is None
+                and not self.ws.closed)
 
     def attach(self, ws: web.WebSocketResponse) -> None:
         """The handshake completed: start the writer."""
@@ -97,8 +98,8 @@ class Connection:
 
     async def close_by_server(self, code: int, reason: str, disconnect_reason: str | None = None) -> None:
         """End the connection from the gateway's side (DeleteConnection, a timeout, a limit, shutdown)."""
-        if self.server_close is not None or self.ws is None:
-            return
+        if not self.open:
+            return  # already ending: the first reason is the one $disconnect reports
         self.server_close = (code, disconnect_reason or reason)
         await self.flush(timeout=1.0)
         with contextlib.suppress(Exception):
@@ -111,7 +112,7 @@ class Connection:
         self._outbox.put_nowait(None)
         try:
             await asyncio.wait_for(asyncio.shield(self._writer), timeout)
-        except (asyncio.TimeoutError, Exception):  # noqa: BLE001 - the socket may already be gone
+        except Exception:  # noqa: BLE001 - a timeout, or the socket is already gone
             self._writer.cancel()
 
     async def stop_writer(self) -> None:
