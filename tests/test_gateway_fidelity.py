@@ -132,6 +132,20 @@ def test_api_without_connect_route_accepts_every_handshake(learner):
     ws.close()
 
 
+def test_connect_function_chooses_the_subprotocol(learner):
+    source = '''
+def handler(event, context):
+    offered = event["headers"].get("Sec-WebSocket-Protocol", "")
+    return {"statusCode": 200, "headers": {"Sec-WebSocket-Protocol": offered.split(",")[0].strip()}}
+'''
+    function = learner.function("subprotocol", source)
+    api_id = learner.api("subprotocol")
+    learner.route(api_id, "$connect", function)
+    ws = connect(learner.deploy(api_id), subprotocols=["chat.v2", "chat.v1"])
+    assert ws.getsubprotocol() == "chat.v2"
+    ws.close()
+
+
 def test_unknown_stage_is_403_with_a_hint_and_unknown_api_is_404(cloud, chat):
     with pytest.raises(websocket.WebSocketBadStatusException) as rejected:
         connect(chat["url"].rsplit("/", 1)[0] + "/prod")
@@ -344,6 +358,12 @@ def test_binary_frame_closes_with_1003(learner, chat):
     ws.send_binary(b"\x00\x01")
     assert close_frame(ws)[0] == 1003
     assert learner.events(connection_id, "DISCONNECT")[0]["requestContext"]["disconnectStatusCode"] == 1003
+
+
+def test_invalid_utf8_text_frame_closes_with_1007(chat):
+    ws = connect(chat["url"])
+    ws.send_frame(websocket.ABNF.create_frame(b"\xff\xfe", websocket.ABNF.OPCODE_TEXT))
+    assert close_frame(ws)[0] == 1007
 
 
 # -- disconnect -----------------------------------------------------------------------------------
