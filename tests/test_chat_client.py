@@ -356,3 +356,18 @@ def test_nothing_listening_is_a_clear_error():
     assert code == 1
     assert f"Could not connect to ws://127.0.0.1:{port}/nothing" in stderr
     assert "python -m workshop status" in stderr
+
+
+def test_a_new_name_is_kept_for_the_next_reconnect(fake_chat):
+    alice = DrivenClient("--url", fake_chat.url, "--name", "Alice")
+    try:
+        alice.expect(r"in the chat: Alice$")
+        alice.type("/name Alicia")
+        alice.expect(r"in the chat: Alicia$")
+        fake_chat.drop_everyone()
+        alice.expect(r"reconnected as Alicia")
+        alice.type("/quit")
+        assert alice.finish()[0] == 0
+    finally:
+        alice.kill()
+    assert fake_chat.joins == ["Alice", "Alicia"]
