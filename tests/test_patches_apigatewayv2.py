@@ -29,8 +29,13 @@ def new_websocket_api(apigw, routes: tuple[str, ...] = ("$default",)) -> str:
     return api_id
 
 
-def error_code(error: pytest.ExceptionInfo) -> str:
-    return error.value.response["Error"]["Code"]
+def add_routes(apigw, api_id: str, routes: tuple[str, ...]) -> None:
+    """Add routes to an existing API, each with its own Lambda proxy integration."""
+    for route_key in routes:
+        integration_id = apigw.create_integration(
+            ApiId=api_id, IntegrationType="AWS_PROXY", IntegrationMethod="POST", IntegrationUri=INTEGRATION_URI
+        )["IntegrationId"]
+        apigw.create_route(ApiId=api_id, RouteKey=route_key, Target=f"integrations/{integration_id}")
 
 
 # -- ApiEndpoint -----------------------------------------------------------------------------------
@@ -185,6 +190,23 @@ def test_update_stage_to_an_unknown_deployment_changes_nothing(apigw):
     assert "Description" not in stage
     with pytest.raises(apigw.exceptions.NotFoundException):
         apigw.update_stage(ApiId=api_id, StageName="nosuchstage", Description="x")
+
+
+def test_an_auto_deploy_stage_is_redeployed_after_route_changes(apigw):
+    api_id = new_websocket_api(apigw, routes=())
+    created = apigw.create_stage(ApiId=api_id, StageName="dev", AutoDeploy=True)
+    assert "DeploymentId" not in created  # nothing to deploy yet: the API has no routes
+
+    add_routes(apigw, api_id, ("$default",))
+    first = apigw.get_stage(ApiId=api_id, StageName="dev")["DeploymentId"]
+    deployment = apigw.get_deployment(ApiId=api_id, DeploymentId=first)
+    assert deployment["AutoDeployed"] is True and deployment["DeploymentStatus"] == "DEPLOYED"
+    assert apigw.get_stage(ApiId=api_id, StageName="dev")["DeploymentId"] == first  # no change, no new deployment
+
+    add_routes(apigw, api_id, ("sendPublic",))
+    second = apigw.get_stages(ApiId=api_id)["Items"][0]["DeploymentId"]
+    assert second != first
+    assert {item["DeploymentId"] for item in apigw.get_deployments(ApiId=api_id)["Items"]} == {first, second}
 
 
 # -- routes ---------------------------------------------------------------------------------------------

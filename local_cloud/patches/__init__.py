@@ -6,6 +6,7 @@ import os
 
 from ..config import Settings
 from . import (
+    apigatewayv2_auto_deploy,
     apigatewayv2_deployments,
     apigatewayv2_endpoint,
     apigatewayv2_pagination,
@@ -33,6 +34,7 @@ def apply(settings: Settings) -> None:
     _applied = True
     apigatewayv2_deployments.apply()
     apigatewayv2_stages.apply()
+    apigatewayv2_auto_deploy.apply()  # after the two above: it wraps methods they add
     apigatewayv2_route_responses.apply()
     apigatewayv2_routes.apply()
     apigatewayv2_endpoint.apply()
