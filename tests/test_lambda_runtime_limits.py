@@ -31,6 +31,17 @@ def test_overlapping_invocations_never_exceed_the_bound(small_cloud):
     assert len({body["pid"] for _, body in results}) == 2  # six callers, two workers: the rest waited
 
 
+def test_waiting_for_a_worker_does_not_count_toward_the_timeout(small_cloud):
+    """Six 0.6 s invocations on two workers: the last ones wait over a second, yet the 1 s timeout never fires."""
+    lam = small_cloud.client("lambda")
+    name = deploy(small_cloud, create_role(small_cloud), PID_HANDLER, Timeout=1)
+    invoke(lam, name)  # a warm worker first, so no cold start is waited for either
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(lambda _: invoke(lam, name, {"sleep": 0.6}), range(6)))
+    assert len({body.get("pid") for _, body in results}) <= 2  # so four of them queued behind others
+    assert [response.get("FunctionError") for response, _ in results] == [None] * 6, results
+
+
 def test_idle_workers_are_retired(small_cloud):
     lam = small_cloud.client("lambda")
     name = deploy(small_cloud, create_role(small_cloud), PID_HANDLER)
