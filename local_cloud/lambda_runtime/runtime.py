@@ -6,6 +6,7 @@ import asyncio
 import base64
 import contextlib
 import json
+import logging
 import os
 import time
 import uuid
@@ -23,6 +24,8 @@ from .functions import FunctionSpec, find_function
 from .http_api import handle_invoke
 from .pool import Completed, FunctionPool, Invocation, Started, error_payload
 from .worker import BOOTSTRAP, Worker
+
+log = logging.getLogger("local_cloud.lambda")
 
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
 # AWS limits the module import (init) to 10 s; a worker started without a spare also imports boto3 first,
@@ -102,7 +105,7 @@ class LambdaRuntime:
         invoked_arn = spec.arn if qualifier is None else f"{spec.arn}:{qualifier}"
         invocation = Invocation(request_id, text, invoked_arn, client_context)
         if invocation_type == "Event":
-            task = asyncio.ensure_future(self._run(spec, invocation))
+            task = asyncio.ensure_future(self._run_in_background(spec, invocation))
             self._background.add(task)
             task.add_done_callback(self._background.discard)
             return InvokeResult(202, b"", None, None, None, request_id)
@@ -131,6 +134,13 @@ class LambdaRuntime:
         if pool is None:
             pool = self._pools[spec.pool_key] = FunctionPool(self._start_worker, self.settings.lambda_max_workers)
         return await pool.invoke(spec, invocation)
+
+    async def _run_in_background(self, spec: FunctionSpec, invocation: Invocation) -> None:
+        """An Event invocation: nobody waits for it, so a failure of the runtime itself is logged here."""
+        try:
+            await self._run(spec, invocation)
+        except Exception:  # noqa: BLE001 - the caller already got its 202
+            log.exception("the Event invocation %s of %s could not run", invocation.request_id, spec.name)
 
     async def _start_worker(self, spec: FunctionSpec) -> Started:
         """Take a spare worker (boto3 already imported) or start one, and give it this function."""
