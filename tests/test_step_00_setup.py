@@ -33,11 +33,11 @@ def test_the_target_is_the_endpoint_with_the_local_account(session, cloud):
     assert session.names.table == "chat-connections"
 
 
-def test_the_script_runs_from_a_terminal_in_any_folder(cloud):
+def test_the_script_runs_from_a_terminal_inside_steps(cloud):
+    # (test_step_07 runs a script from the repository root)
     environment = {**os.environ, **cloud.environ, "WORKSHOP_PREFIX": "terminal"}
-    for cwd in (ROOT, ROOT / "steps"):
-        result = subprocess.run([sys.executable, str(ROOT / "steps" / "00_setup.py")], cwd=cwd, env=environment,
-                                capture_output=True, text=True, timeout=120)
-        assert result.returncode == 0, result.stderr
-        assert "Check 00" in result.stdout and "❌" not in result.stdout
-        assert "prefix 'terminal'" in result.stdout
+    result = subprocess.run([sys.executable, "00_setup.py"], cwd=ROOT / "steps", env=environment,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "Check 00" in result.stdout and "❌" not in result.stdout
+    assert "prefix 'terminal'" in result.stdout

@@ -42,6 +42,7 @@ def test_every_function_is_configured_as_the_architecture_says(session):
 def test_the_step_invoked_connect_and_showed_the_result(runs):
     output = runs[-1].output
     assert "result: {\"statusCode\": 200}" in output
+    assert "\"route\": \"$connect\", \"connectionId\": \"SampleConnId=\", \"outcome\": \"connected\"" in output  # its log tail
     assert "item written by $connect: {'connectionId': {'S': 'SampleConnId='}" in output
 
 
