@@ -6,6 +6,7 @@ import base64
 import io
 import json
 import re
+import sys
 import textwrap
 import time
 import uuid
@@ -253,6 +254,8 @@ def test_handler_that_kills_its_process_is_an_exit_error(cloud, lam, role):
         def handler(event, context):
             if event.get("exit"):
                 os._exit(3)
+            if event.get("kill"):
+                os.kill(os.getpid(), 9)
             return {"pid": os.getpid()}
     """)
     _, before = invoke(lam, name)
@@ -262,6 +265,12 @@ def test_handler_that_kills_its_process_is_an_exit_error(cloud, lam, role):
                     body["errorMessage"])
     response, after = invoke(lam, name)
     assert "FunctionError" not in response and after["pid"] != before["pid"]
+    if sys.platform != "win32":
+        response, body = invoke(lam, name, {"kill": True})
+        assert_unhandled(response, body, "Runtime.ExitError")
+        assert body["errorMessage"].endswith("Runtime exited with error: signal: killed")
+    response, _ = invoke(lam, name)
+    assert "FunctionError" not in response
 
 
 def test_timeout_kills_the_worker_and_reports_it(cloud, lam, role):
@@ -273,6 +282,7 @@ def test_timeout_kills_the_worker_and_reports_it(cloud, lam, role):
                     body["errorMessage"])
     response, after = invoke(lam, name)
     assert "FunctionError" not in response and after["pid"] != before["pid"]
+    wait_for_log(cloud, name, "Task timed out after 1.00 seconds")
 
 
 @pytest.mark.parametrize(("files", "handler", "error_type", "message"), [
