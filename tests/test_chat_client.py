@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import queue
@@ -20,7 +21,7 @@ import websocket
 from aiohttp import WSMsgType, web
 
 from workshop.chat_client import UsageError, join_url, parse_line
-from workshop.transcript import Palette, render_frame
+from workshop.transcript import Palette, colors_enabled, render_frame
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -371,3 +372,23 @@ def test_a_new_name_is_kept_for_the_next_reconnect(fake_chat):
     finally:
         alice.kill()
     assert fake_chat.joins == ["Alice", "Alicia"]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("environment", "stream", "expected"), [
+    ({}, _Terminal(), sys.platform != "win32"),  # on Windows it depends on the console; checked there by hand
+    ({"NO_COLOR": "1"}, _Terminal(), False),
+    ({}, io.StringIO(), False),  # piped or redirected: plain text
+    ({"TERM": "dumb"}, _Terminal(), False),
+    ({"FORCE_COLOR": "1"}, io.StringIO(), True),
+])
+def test_colors_only_on_a_terminal_and_never_with_no_color(monkeypatch, environment, stream, expected):
+    for name in ("NO_COLOR", "FORCE_COLOR", "TERM"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert colors_enabled(stream) is expected
