@@ -152,13 +152,11 @@ class Console:
 class ChatClient:
     """One chat member: a WebSocket connection, a thread that prints what arrives, and reconnection with back-off."""
 
-    def __init__(self, url: str, name: str, console: Console,
-                 connect: Callable[..., Any] = websocket.create_connection) -> None:
+    def __init__(self, url: str, name: str, console: Console) -> None:
         self.url = url
         self.name = name
         self.console = console
         self.members: list[str] = []
-        self._connect = connect
         self._ws: Any = None
         self._send_lock = threading.Lock()
         self._outbox: list[dict[str, str]] = []  # typed while offline: sent after the reconnect
@@ -171,7 +169,7 @@ class ChatClient:
     # -- connecting ------------------------------------------------------------------------------
     def open(self) -> None:
         """Connect for the first time (errors go to the caller), then receive in a background thread."""
-        self._ws = self._connect(join_url(self.url, self.name), timeout=CONNECT_TIMEOUT_SECONDS)
+        self._ws = websocket.create_connection(join_url(self.url, self.name), timeout=CONNECT_TIMEOUT_SECONDS)
         self._ws.settimeout(None)  # wait for messages as long as it takes
         self.console.note(f"connected to {self.url} as {self.name}. Type /help for commands.")
         self._ask_for_members()
@@ -187,7 +185,7 @@ class ChatClient:
             if self._stopping.wait(pause):
                 return False
             try:
-                ws = self._connect(join_url(self.url, self.name), timeout=CONNECT_TIMEOUT_SECONDS)
+                ws = websocket.create_connection(join_url(self.url, self.name), timeout=CONNECT_TIMEOUT_SECONDS)
             except (OSError, websocket.WebSocketException) as error:
                 self.console.problem(f"could not reconnect: {describe_error(error)}")
                 delay = min(delay * 2, MAX_RETRY_SECONDS)
@@ -242,9 +240,13 @@ class ChatClient:
         self.console.show(render_frame(frame, self.console.palette))
 
     def _adopt_new_name(self) -> None:
-        """After /name, the new name is ours once the server lists it (a refused name never appears)."""
+        """After /name, the new name is ours once the server lists it and our old name is gone from the list
+        (a refused rename leaves the old name listed)."""
         wanted = self._wanted_name
-        if wanted and any(member.lower() == wanted.lower() for member in self.members):
+        listed = {member.lower() for member in self.members}
+        renamed = wanted and wanted.lower() in listed and (
+            self.name.lower() == wanted.lower() or self.name.lower() not in listed)
+        if renamed:
             self.name, self._wanted_name = wanted, None
             self.console.prompt = f"{self.name}> "
 
