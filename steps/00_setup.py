@@ -41,7 +41,8 @@
 #
 # Your **prefix** (`WORKSHOP_PREFIX`, default `chat`) starts the name of everything you create, and every
 # resource is tagged `workshop=serverless-chat` and `learner=<prefix>`. In a class sharing one AWS account,
-# each learner picks their own prefix (e.g. `WORKSHOP_PREFIX=alice`), so nobody touches anyone else's chat.
+# each learner picks their own prefix, so nobody touches anyone else's chat. Set it before Jupyter starts,
+# e.g. `python -m workshop lab --prefix alice` (or `WORKSHOP_PREFIX=alice make lab`), so every notebook uses it.
 
 # %%
 # The helpers live in the `workshop` package at the repository's root: make it importable whether this

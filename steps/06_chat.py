@@ -119,6 +119,8 @@ for route in names.routes:
 # %% [markdown]
 # **What could go wrong**
 # - `Handshake status 403`: wrong URL (missing stage?) or no deployment (notebook 05).
+# - `Handshake status 409` for Alice: the name is taken — often by Alice's connection from an earlier run of
+#   this notebook that is still open in this kernel. Run the "Leave" cell, or restart the kernel.
 # - Every message answers `{"message": "Internal server error"}`: a function failed or may not be invoked —
 #   its log above says which; re-run notebook 04 for permissions, 03 for code.
 # - Nothing arrives: you have not chosen a name yet (members without a name receive nothing), or the role
