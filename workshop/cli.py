@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 from . import background_cloud
-from .steps import NOTEBOOKS_DIR, STEPS
+from .steps import NOTEBOOKS_DIR, STEPS, StepRun
 
 DESCRIPTION = """Build a serverless chat (API Gateway WebSocket, Lambda, DynamoDB) step by step.
 Target: the local cloud on 127.0.0.1:4566 by default (started in the background when needed);
@@ -22,7 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--prefix", help="learner prefix for this command (default: WORKSHOP_PREFIX or chat)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    sub.add_parser("deploy", parents=[common], help="run steps 01–05 and print the chat's WebSocket URL")
+    deploy = sub.add_parser("deploy", parents=[common], help="run steps 01–05 and print the chat's WebSocket URL")
+    deploy.add_argument("--verbose", action="store_true", help="show everything each step prints")
     destroy = sub.add_parser("destroy", parents=[common], help="run step 07: delete everything of this prefix")
     destroy.add_argument("--dry-run", action="store_true", help="only list what would be deleted")
     check = sub.add_parser("check", parents=[common], help="check one step, or all of 00–06, on the current target")
@@ -70,8 +71,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def cmd_deploy(args: argparse.Namespace) -> int:
     from .deploy import deploy_all
+    from .session import setup
 
-    deployment = deploy_all(quiet=False)
+    print(setup().describe())
+
+    def one_line(run: StepRun) -> None:
+        print(f"✅ {run.step.number} {run.step.title} ({run.seconds:.1f} s)", flush=True)
+
+    deployment = deploy_all(quiet=not args.verbose, progress=None if args.verbose else one_line)
     print(f"\nThe chat is deployed. Connect to: {deployment.url}")
     print(f"Join it from a terminal: python -m workshop chat --name YourName  (API {deployment.api_id})")
     return 0

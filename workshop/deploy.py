@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import lookup
@@ -42,9 +43,17 @@ def describe(session: WorkshopSession | None = None) -> Deployment:
                       target=session.target)
 
 
-def deploy_all(*, quiet: bool = True, steps: list[str] | None = None) -> Deployment:
-    """Run steps 01–05 for the current target and prefix (each ends with its check) and return the chat's URL."""
-    runs = [run_step(number, quiet=quiet) for number in (steps or DEPLOY_STEPS)]
+def deploy_all(*, quiet: bool = True, steps: list[str] | None = None,
+               progress: Callable[[StepRun], None] | None = None) -> Deployment:
+    """Run steps 01–05 for the current target and prefix (each ends with its check) and return the chat's URL.
+
+    `progress` is called with each finished step (e.g. to print one line per step).
+    """
+    runs = []
+    for number in steps or DEPLOY_STEPS:
+        runs.append(run_step(number, quiet=quiet))
+        if progress is not None:
+            progress(runs[-1])
     deployment = describe()
     deployment.steps = runs
     return deployment
