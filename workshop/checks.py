@@ -270,6 +270,14 @@ CHECKS: dict[str, Callable[[WorkshopSession, _Collector], None]] = {
 }
 
 
+def _print(text: str) -> None:
+    """Print, falling back to OK/FAIL where the console cannot show ✅/❌ (an old Windows code page)."""
+    try:
+        print(text, flush=True)
+    except UnicodeEncodeError:
+        print(text.replace("✅", "[OK]").replace("❌", "[FAIL]").replace("↳", "->").encode("ascii", "replace").decode())
+
+
 def _in_notebook() -> bool:
     return "ipykernel" in sys.modules
 
@@ -293,7 +301,7 @@ def check(step: str | int, session: WorkshopSession | None = None, *, quiet: boo
                       "make sure the target is reachable (python -m workshop status) and run the check again")
     result = collector.result
     if not quiet:
-        print(result.report())
+        _print(result.report())
     if raise_on_failure is None:
         raise_on_failure = not _in_notebook()
     if raise_on_failure and not result.ok:

@@ -39,6 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    for stream in (sys.stdout, sys.stderr):
+        # ✅/❌ must not crash a console or a redirected file whose encoding lacks them (Windows).
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     # demo and chat belong to their own modules, with their own options.
     if argv and argv[0] == "demo":
         from .demo import main as demo_main
