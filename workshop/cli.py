@@ -111,11 +111,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     from .cleanup import find_leftovers
     from .session import setup
 
-    cloud = background_cloud.status()
     chosen_local = not os.environ.get("AWS_ENDPOINT_URL") and os.environ.get("WORKSHOP_TARGET", "local") == "local"
-    print(cloud.describe())
-    if chosen_local and not cloud.running:
-        return 0  # status only looks: it does not start the local cloud
+    if chosen_local:
+        cloud = background_cloud.status()
+        print(cloud.describe())
+        if not cloud.running:
+            return 0  # status only looks: it does not start the local cloud
     session = setup()
     print(session.describe())
     resources = find_leftovers(session)
