@@ -89,6 +89,7 @@ class EventLog:
 
         with chat_shared.EventLog(event) as log:
             ...
+            log.delivery = chat_shared.broadcast(...)  # optional: recipients, removed, fanOutMs
             log.outcome = "sent"
     """
 
@@ -97,6 +98,7 @@ class EventLog:
         self.route = context.get("routeKey")
         self.connection_id = context.get("connectionId")
         self.outcome = "ok"
+        self.delivery = {}
         self.started = time.perf_counter()
 
     def __enter__(self):
@@ -109,6 +111,7 @@ class EventLog:
             "connectionId": self.connection_id,
             "outcome": self.outcome if error is None else "crashed",
             "durationMs": round((time.perf_counter() - self.started) * 1000, 1),
+            **self.delivery,
         }
         if error is not None:
             record["errorType"] = error_type.__name__
@@ -359,10 +362,16 @@ def send(event, connection_ids, messages):
 
 
 def broadcast(event, messages, members, exclude=None):
-    """Send the messages to every member (except `exclude`), then clean up the ones that are gone."""
+    """Send the messages to every member (except `exclude`), then clean up the ones that are gone.
+
+    Returns figures for the log line: how many recipients, how many were gone, how long posting took.
+    """
+    started = time.perf_counter()
     recipients = without_member(members, exclude)
     gone = send(event, [member["connectionId"] for member in recipients], messages)
+    fan_out_ms = round((time.perf_counter() - started) * 1000, 1)
     remove_stale(event, gone, members, exclude)
+    return {"recipients": len(recipients), "removed": len(gone), "fanOutMs": fan_out_ms}
 
 
 def reply(event, messages):

@@ -44,8 +44,7 @@ def handler(event, context):
             return {"statusCode": refusal.status, "body": refusal.message}
 
         members = chat_shared.with_member(chat_shared.list_members(), connection_id, name)
-        chat_shared.broadcast(event, [chat_shared.system_message(f"{name} joined the chat"),
-                                      chat_shared.members_message(members)],
-                              members, exclude=connection_id)
+        news = [chat_shared.system_message(f"{name} joined the chat"), chat_shared.members_message(members)]
+        log.delivery = chat_shared.broadcast(event, news, members, exclude=connection_id)
         log.outcome = "joined"
         return chat_shared.OK

@@ -18,7 +18,7 @@ def handler(event, context):
             return chat_shared.OK
 
         members = chat_shared.without_member(chat_shared.list_members(), connection_id)
-        chat_shared.broadcast(event, [chat_shared.system_message(f"{name} left the chat"),
-                                      chat_shared.members_message(members)], members)
+        news = [chat_shared.system_message(f"{name} left the chat"), chat_shared.members_message(members)]
+        log.delivery = chat_shared.broadcast(event, news, members)
         log.outcome = "left"
         return chat_shared.OK

@@ -46,7 +46,7 @@ def handler(event, context):
         names = chat_shared.members_message(members)["members"]
         answer = bot_reply(text, names, datetime.now(timezone.utc))
         # One broadcast, two frames in order: everyone sees the question before the answer.
-        chat_shared.broadcast(event, [chat_shared.public_message(sender, text),
-                                      chat_shared.public_message(chat_shared.BOT_NAME, answer)], members)
+        messages = [chat_shared.public_message(sender, text), chat_shared.public_message(chat_shared.BOT_NAME, answer)]
+        log.delivery = chat_shared.broadcast(event, messages, members)
         log.outcome = "sent"
         return chat_shared.OK

@@ -23,6 +23,6 @@ def handler(event, context):
             return chat_shared.OK
 
         members = chat_shared.with_member(chat_shared.list_members(), connection_id, sender)
-        chat_shared.broadcast(event, [chat_shared.public_message(sender, text)], members)
+        log.delivery = chat_shared.broadcast(event, [chat_shared.public_message(sender, text)], members)
         log.outcome = "sent"
         return chat_shared.OK

@@ -70,5 +70,6 @@ def handler(event, context):
             news = f"{old_name} is now known as {new_name}"
             log.outcome = "renamed"
         members = chat_shared.with_member(chat_shared.list_members(), connection_id, new_name)
-        chat_shared.broadcast(event, [chat_shared.system_message(news), chat_shared.members_message(members)], members)
+        messages = [chat_shared.system_message(news), chat_shared.members_message(members)]
+        log.delivery = chat_shared.broadcast(event, messages, members)
         return chat_shared.OK

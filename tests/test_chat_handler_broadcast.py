@@ -116,6 +116,7 @@ def test_each_event_logs_one_json_line_without_the_message_text(chat, capsys):
     assert [(r["route"], r["connectionId"], r["outcome"]) for r in records] == [
         ("sendPublic", "A", "sent"), ("sendPublic", "A", "invalid_message")]
     assert all(isinstance(r["durationMs"], float) and r["level"] == "INFO" for r in records)
+    assert records[0]["recipients"] == 1 and records[0]["removed"] == 0 and records[0]["fanOutMs"] >= 0
     assert "secret" not in "".join(lines)
 
 
