@@ -121,7 +121,9 @@ def check_01(session: WorkshopSession, c: _Collector) -> None:
     policies = lookup.role_policies(session)
     document = policies.get(names.role_policy)
     if c.add(document is not None, f"inline policy {names.role_policy} is attached", _rerun("01")):
-        problems = policy_problems(document, [names.table, "/aws/lambda/"])
+        own = [f":{session.region}:{session.account_id}:table/{names.table}",
+               *(f":{session.region}:{session.account_id}:log-group:{names.log_group(route)}:" for route in names.routes)]
+        problems = policy_problems(document, own)
         c.add(not problems, "it is least privilege: named actions on this table, its index and the log groups only",
               "; ".join(problems))
 
@@ -213,7 +215,7 @@ def check_04(session: WorkshopSession, c: _Collector) -> None:
     if c.add(document is not None, f"the role may post to this API's connections ({names.manage_connections_policy})",
              _rerun("04")):
         actions = [a for s in document.get("Statement", []) for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])]
-        problems = policy_problems(document, [f":{api_id}/"])
+        problems = policy_problems(document, [f":{session.region}:{session.account_id}:{api_id}/"])
         c.add(not problems and actions == ["execute-api:ManageConnections"],
               "execute-api:ManageConnections is scoped to this API only", "; ".join(problems) or _rerun("04"))
 

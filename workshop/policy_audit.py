@@ -9,11 +9,21 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def _scoped(resource: str, allowed_parts: list[str]) -> bool:
+    """True when the resource names one of our resources and any wildcard only follows that name."""
+    for part in allowed_parts:
+        where = resource.find(part)
+        if where >= 0 and "*" not in resource[:where + len(part)]:
+            return True
+    return False
+
+
 def policy_problems(document: dict[str, Any], allowed_resource_parts: list[str]) -> list[str]:
     """Plain-words problems of an identity policy: wildcard actions, unscoped resources.
 
     A resource is scoped when it names one of `allowed_resource_parts` (the table, a log group,
-    the API id) and is not a bare `*`.
+    the API id) with no wildcard before that name: `...:table/chat-connections/index/*` is scoped,
+    `*`, `arn:aws:dynamodb:*:*:table/chat-connections` and `...:log-group:/aws/lambda/*` are not.
     """
     problems = []
     for number, statement in enumerate(_as_list(document.get("Statement", [])), start=1):
@@ -25,7 +35,7 @@ def policy_problems(document: dict[str, Any], allowed_resource_parts: list[str])
             if "*" in action:
                 problems.append(f"statement {number} allows the wildcard action {action!r}: name each action")
         for resource in _as_list(statement.get("Resource", [])):
-            if resource == "*" or resource.endswith(":*:*") or not any(part in resource for part in allowed_resource_parts):
+            if not _scoped(resource, allowed_resource_parts):
                 problems.append(f"statement {number} allows resource {resource!r}: scope it to this chat's resources")
     return problems
 
