@@ -124,7 +124,7 @@ class EventLog:
 class ChatError(Exception):
     """A refused request: answered to the sender alone, and nothing in the table changes.
 
-    `code` is for programs, `message` says the person what to do; `status` is used by $connect.
+    `code` is for programs, `message` tells the person what to do; `status` is what $connect answers.
     """
 
     def __init__(self, code, message, status=400):
@@ -181,6 +181,14 @@ def valid_message(message):
         raise ChatError("invalid_message", f"A message can have at most {MAX_MESSAGE_LENGTH} characters; "
                                            f"this one has {len(message)}. Split it into several messages.")
     return message
+
+
+def valid_recipient(to):
+    """The name a private message is for (trimmed), or a ChatError."""
+    if not isinstance(to, str) or not to.strip():
+        raise ChatError("invalid_recipient", 'Say who the message is for, for example '
+                                             '{"action": "sendPrivate", "to": "Bob", "message": "Hi"}.')
+    return unicodedata.normalize("NFC", to).strip()
 
 
 def require_name(me):
@@ -263,7 +271,7 @@ def refusal_for(cancelled, name):
         return ChatError("name_taken", f"The name {name} is taken. Choose another one.", 409)
     if codes[1:2] == ["ConditionalCheckFailed"]:
         return ChatError("try_again", "Your connection changed while taking the name (or is closing). Try again.")
-    return ChatError("try_again", "Someone else was changing the chat at the same moment. Try again.")
+    return ChatError("try_again", "Someone else was changing the chat at the same moment. Try again.", 409)
 
 
 def forget_connection(connection_id):

@@ -18,11 +18,7 @@ def handler(event, context):
         try:
             sender = chat_shared.require_name(me)
             text = chat_shared.valid_message(body.get("message"))
-            to = body.get("to")
-            if not isinstance(to, str) or not to.strip():
-                raise chat_shared.ChatError("invalid_recipient", 'Say who the message is for, for example '
-                                            '{"action": "sendPrivate", "to": "Bob", "message": "Hi"}.')
-            to = to.strip()
+            to = chat_shared.valid_recipient(body.get("to"))
 
             # Find the recipient by name: the index is keyed on the lower-cased name.
             response = chat_shared.connections_table().query(

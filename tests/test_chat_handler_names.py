@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from chat_handler_kit import ChatWorld
+from chat_handler_kit import ChatWorld, chat_shared
 from moto.dynamodb.models import DynamoDBBackend
 
 
@@ -228,3 +228,24 @@ def test_disconnect_of_a_member_without_name_says_nothing(chat):
     assert chat.item("X") is None
     assert chat.frames("B") == []
     assert [item["connectionId"] for item in chat.all_items()] == ["B", "name#bob"]
+
+
+def test_names_are_compared_after_unicode_normalisation(chat):
+    chat.join("A", "Jos\u00e9")  # é as one character
+    chat.connect("B")
+    chat.call("setName", "B", {"name": "jose\u0301"})  # e + combining accent: the same name
+
+    assert chat.errors("B") == ["name_taken"]
+
+
+def test_a_rename_based_on_a_stale_read_changes_nothing(chat, monkeypatch):
+    """The connection changed between the read and the write (another rename): the condition refuses."""
+    chat.join("A", "Alice")
+    stale = {"connectionId": "A", "name": "Ally", "nameKey": "ally"}
+    monkeypatch.setattr(chat_shared, "get_connection", lambda connection_id: stale)
+    chat.call("setName", "A", {"name": "Alicia"})
+
+    assert chat.errors("A") == ["try_again"]
+    assert chat.item("A")["name"] == "Alice"
+    assert chat.item("name#alicia") is None
+    assert chat.item("name#alice")["owner"] == "A"
