@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import sys
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -23,6 +24,9 @@ class MotoBridge:
     def __init__(self, threads: int = 8, app: WsgiApp | None = None) -> None:
         self.app = app or DomainDispatcherApplication(create_backend_app)
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="moto")
+        # moto's DynamoDB is not thread-safe: concurrent transact_write_items answer 500 or, rolling
+        # back, overwrite each other's writes. DynamoDB itself is atomic per request, so serialise them.
+        self._dynamodb_lock = threading.Lock()
 
     async def handle(self, request: web.Request) -> web.Response:
         body = await request.read()
@@ -45,14 +49,21 @@ class MotoBridge:
             captured["status"] = int(status.split(" ", 1)[0])
             captured["headers"] = headers
 
+        if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+            with self._dynamodb_lock:
+                payload = self._run(environ, start_response)
+        else:
+            payload = self._run(environ, start_response)
+        return captured["status"], captured["headers"], payload
+
+    def _run(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> bytes:
         chunks = self.app(environ, start_response)
         try:
-            payload = b"".join(chunks)
+            return b"".join(chunks)
         finally:
             close = getattr(chunks, "close", None)
             if close:
                 close()
-        return captured["status"], captured["headers"], payload
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
