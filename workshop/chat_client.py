@@ -168,11 +168,14 @@ class ChatClient:
 
     # -- connecting ------------------------------------------------------------------------------
     def open(self) -> None:
-        """Connect for the first time (errors go to the caller), then receive in a background thread."""
+        """Connect for the first time; errors go to the caller, who explains them."""
         self._ws = websocket.create_connection(join_url(self.url, self.name), timeout=CONNECT_TIMEOUT_SECONDS)
         self._ws.settimeout(None)  # wait for messages as long as it takes
         self.console.note(f"connected to {self.url} as {self.name}. Type /help for commands.")
         self._ask_for_members()
+
+    def start_receiving(self) -> None:
+        """Print what arrives, from a background thread, while the main thread reads the keyboard."""
         self._reader = threading.Thread(target=self._receive_forever, name="chat-receiver", daemon=True)
         self._reader.start()
 
@@ -320,6 +323,7 @@ def find_chat_url() -> str:
 def run_chat(client: ChatClient, console: Console, read_line: Callable[[], str]) -> int:
     """Read lines until /quit, end of input or Ctrl-C; each line becomes a request or a local command."""
     try:
+        client.start_receiving()  # inside the try: from the first message on, Ctrl-C ends here cleanly
         while True:
             try:
                 line = read_line()

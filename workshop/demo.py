@@ -337,13 +337,14 @@ def run_cleanup(out: Transcript, session: Any) -> None:
 
 
 def wait_for_ctrl_c(out: Transcript, url: str) -> None:
-    out.heading("The chat keeps running")
-    out.line(f"  URL: {url}")
-    out.line("  Join it from other terminals:")
-    out.line(f"    make chat NAME=Ana ARGS=\"--url {url}\"")
-    out.line(f"    python -m workshop chat --url {url} --name Ana")
-    out.line("  Press Ctrl-C here to clean up and stop.")
+    # Ctrl-C is the expected way out from the first printed line on: it leads to the clean-up, not an error.
     with contextlib.suppress(KeyboardInterrupt):
+        out.heading("The chat keeps running")
+        out.line(f"  URL: {url}")
+        out.line("  Join it from other terminals:")
+        out.line(f"    make chat NAME=Ana ARGS=\"--url {url}\"")
+        out.line(f"    python -m workshop chat --url {url} --name Ana")
+        out.line("  Press Ctrl-C here to clean up and stop.")
         while True:
             time.sleep(0.5)
 
