@@ -1,6 +1,13 @@
 """The workshop's embedded AWS: moto's control plane, a Lambda runtime and a WebSocket gateway."""
 
+import sys
+
 from .config import Settings
 from .embedded import LocalCloud
+
+# moto's API Gateway models import openapi_spec_validator, hence jsonschema, which builds an RFC 3987
+# grammar at import time when the optional rfc3987_syntax package is installed (JupyterLab brings it):
+# 1-4 s of every start-up for a format check the local cloud never makes. Mark it absent before moto loads.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 __all__ = ["LocalCloud", "Settings"]
