@@ -129,7 +129,7 @@ connect_event = {
     "requestContext": {
         "routeKey": "$connect", "eventType": "CONNECT", "connectionId": sample_connection,
         "connectedAt": int(time.time() * 1000), "requestTimeEpoch": int(time.time() * 1000),
-        "domainName": "example.execute-api.us-east-1.amazonaws.com", "stage": names.stage,
+        "domainName": f"example.execute-api.{session.region}.amazonaws.com", "stage": names.stage,
         "apiId": "example", "requestId": "sample-request", "messageDirection": "IN",
         "identity": {"sourceIp": "127.0.0.1", "userAgent": "notebook"},
     },

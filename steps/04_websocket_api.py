@@ -40,10 +40,13 @@ if missing or lookup.role(session) is None:
 # ## The API
 #
 # API names need not be unique, so a careless re-run would create a second API with the same name. We
-# look for ours by name first (`lookup.api` pages through `get_apis`) and create it only when it is missing.
+# look for ours by name first and create it only when it is missing. `get_apis` answers page by page;
+# its paginator walks through all pages (an account may hold many APIs).
 
 # %%
-api = lookup.api(session)
+paginator = apigw.get_paginator("get_apis")
+same_name = [api for page in paginator.paginate() for api in page["Items"] if api["Name"] == names.api]
+api = same_name[0] if same_name else None
 if api is None:
     api = apigw.create_api(
         Name=names.api,
