@@ -1,0 +1,33 @@
+"""After the local cloud restarts (its state is gone), the checks say so and re-running the steps rebuilds the chat."""
+
+from __future__ import annotations
+
+import socket
+
+from local_cloud import LocalCloud
+from workshop import check, setup
+from workshop.cleanup import destroy_all, find_leftovers
+from workshop.deploy import deploy_all
+from workshop.testing import run_steps_through, target
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_rerunning_the_steps_after_a_restart_rebuilds_everything():
+    port = free_port()
+    with LocalCloud(port=port) as first, target(first):
+        first_url = deploy_all().url
+    with LocalCloud(port=port) as second, target(second):
+        session = setup()
+        result = check("05", session, quiet=True, raise_on_failure=False)
+        assert not result.ok and "04_websocket_api" in result.failures[0].fix
+        run_steps_through("06", first="01")  # every step ends with its check, which raises on failure
+        url = deploy_all().url  # and once more over what exists: nothing duplicated
+        assert url.rsplit("/", 2)[0].startswith(f"ws://127.0.0.1:{port}") and url != first_url
+        assert [kind for kind, _, _ in find_leftovers(session)].count("api") == 1
+        destroy_all()
+        assert find_leftovers(session) == []
