@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
+import threading
 
 from .config import DEFAULT_HOST, DEFAULT_PORT, Settings
 from .server import LocalCloudServer
@@ -24,6 +26,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port to bind, 0 for a free one (default %(default)s)")
     parser.add_argument("--region", default=None, help="region reported to clients (default: AWS_DEFAULT_REGION or us-east-1)")
     parser.add_argument("--quiet", action="store_true", help="log warnings only")
+    # Used by LocalCloud (embedded.py): stop when the owning process goes away, even if it was killed
+    # before it could stop us, so no orphaned cloud (and its Lambda workers) outlives a test run.
+    parser.add_argument("--stop-with-stdin", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -51,14 +56,32 @@ async def run(args: argparse.Namespace) -> None:
     if sys.platform != "win32":
         # A parent process stops us with SIGTERM: shut down as cleanly as on Ctrl-C.
         loop.add_signal_handler(signal.SIGTERM, server.stopped.set)
+    if args.stop_with_stdin:
+        threading.Thread(target=_stop_at_stdin_eof, args=(loop, server.stopped), daemon=True).start()
     await server.start()
-    print(banner(server), flush=True)
+    say(banner(server))
     try:
         await server.stopped.wait()
     finally:
-        print("Stopping the local cloud: closing connections and workers...", flush=True)
+        say("Stopping the local cloud: closing connections and workers...")
         await server.stop()
-        print("Local cloud stopped.", flush=True)
+        say("Local cloud stopped.")
+
+
+def say(text: str) -> None:
+    """Print, even when nobody reads our output any more (an owner that died): shutdown must go on."""
+    with contextlib.suppress(OSError, ValueError):
+        print(text, flush=True)
+
+
+def _stop_at_stdin_eof(loop: asyncio.AbstractEventLoop, stopped: asyncio.Event) -> None:
+    """Block on stdin (a pipe from the owner) and ask for a clean stop when it closes."""
+    try:
+        while sys.stdin.buffer.read(4096):
+            pass
+    except (OSError, ValueError):
+        pass
+    loop.call_soon_threadsafe(stopped.set)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -104,14 +104,17 @@ class LocalCloud:
         env = {**os.environ, **FAKE_CREDENTIALS, "AWS_DEFAULT_REGION": self.region, **self.env,
                "PYTHONUNBUFFERED": "1"}
         env.pop("AWS_ENDPOINT_URL", None)  # the cloud itself must not point at another cloud
-        command = [sys.executable, "-m", "local_cloud", "--host", self.host, "--port", str(self.port)]
+        command = [sys.executable, "-m", "local_cloud", "--host", self.host, "--port", str(self.port),
+                   "--stop-with-stdin"]
         log_file = open(self.log_path, "ab") if self.log_path else None  # noqa: SIM115
         # Its own process group: a Ctrl-C in the terminal interrupts the owner (which then cleans up and
         # stops the cloud) instead of killing the cloud under it (the demo's --keep relies on this).
         group = ({"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} if sys.platform == "win32"
                  else {"start_new_session": True})
         self._process = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL,
+            # Its stdin is a pipe only we hold: if this process dies without stopping it, the pipe
+            # closes and the cloud stops itself (no orphans).
+            command, cwd=PROJECT_ROOT, env=env, stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=log_file or subprocess.STDOUT, **group,
         )
         deadline = time.monotonic() + self.startup_timeout
@@ -149,6 +152,8 @@ class LocalCloud:
             urllib.request.urlopen(request, timeout=5).close()
         except OSError:
             self._process.terminate()
+        if self._process.stdin is not None:
+            self._process.stdin.close()  # the cloud also stops when this pipe closes
         try:
             self._process.wait(timeout)
         except subprocess.TimeoutExpired:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import time
 import urllib.request
 
 import pytest
@@ -58,3 +60,38 @@ def test_cli_refuses_a_busy_port_with_a_hint(cloud):
     )
     assert result.returncode == 1
     assert "--port" in result.stderr
+
+
+def _process_gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    # a zombie child of someone else counts as gone too
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return "zombie" in status.read()
+    except OSError:
+        return True
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="uses SIGKILL and /proc")
+def test_cloud_stops_itself_when_its_owner_is_killed():
+    # An owner killed outright (a test run interrupted, a kernel killed) cannot stop its cloud;
+    # the cloud must notice and stop, instead of lingering with its Lambda workers.
+    owner = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\n"
+         "from local_cloud import LocalCloud\n"
+         "cloud = LocalCloud().start()\n"
+         "print(cloud._process.pid, flush=True)\n"
+         "time.sleep(600)\n"],
+        stdout=subprocess.PIPE, text=True, cwd=os.path.dirname(os.path.dirname(__file__)),
+    )
+    cloud_pid = int(owner.stdout.readline())
+    assert not _process_gone(cloud_pid)
+    owner.kill()
+    owner.wait(10)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not _process_gone(cloud_pid):
+        time.sleep(0.2)
+    assert _process_gone(cloud_pid), "the local cloud outlived its owner"
