@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import statistics
 import time
 from typing import Any
@@ -179,20 +178,12 @@ def ratio(samples: dict[str, list[float]]) -> float:
 def main() -> None:
     print("Chat broadcast: one sendPublic reaching every member of the deployed chat (private local cloud)")
     from workshop.deploy import deploy_all
+    from workshop.environment import temporary_environ
 
     with LocalCloud() as cloud:
         wanted: dict[str, Any] = {**cloud.environ, "WORKSHOP_PREFIX": PREFIX}
-        saved = {name: os.environ.get(name) for name in wanted}
-        os.environ.update(wanted)
-        os.environ.pop("WORKSHOP_TARGET", None)
-        try:
+        with temporary_environ({**wanted, "WORKSHOP_TARGET": None}):
             url = deploy_all(quiet=True).url
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
         asyncio.run(measure(cloud, url))
 
 

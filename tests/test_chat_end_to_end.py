@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -92,18 +91,11 @@ def error_code(code: str) -> Callable[[Frame], bool]:
 def chat_url(cloud) -> Iterator[str]:
     """Deploy the whole chat on the module's fresh local cloud with the workshop's code; yield its URL."""
     from workshop.deploy import deploy_all
+    from workshop.environment import temporary_environ
 
     wanted = {**cloud.environ, "WORKSHOP_PREFIX": PREFIX}
-    saved = {name: os.environ.get(name) for name in wanted}
-    os.environ.update(wanted)
-    try:
+    with temporary_environ(wanted):
         yield deploy_all(quiet=True).url
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 @pytest.fixture

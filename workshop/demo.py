@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import sys
 import time
 import traceback
@@ -16,6 +15,7 @@ from typing import Any, TextIO
 
 import websocket
 
+from workshop.environment import temporary_environ
 from workshop.transcript import Palette, colors_enabled, render_frame
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -62,25 +62,6 @@ class Transcript:
 
 
 # -- where the demo runs -----------------------------------------------------------------------
-
-@contextlib.contextmanager
-def environment(values: dict[str, str | None]) -> Iterator[None]:
-    """Set (or, with None, remove) environment variables for the demo, and restore them afterwards."""
-    saved = {name: os.environ.get(name) for name in values}
-    try:
-        for name, value in values.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
 
 @contextlib.contextmanager
 def private_local_cloud(out: Transcript) -> Iterator[dict[str, str | None]]:
@@ -358,7 +339,7 @@ def run_demo(target: str, prefix: str, keep: bool, out: Transcript) -> int:
              + f" · target {target} · prefix {prefix!r}")
     out.heading("Target")
     where = private_local_cloud(out) if target == "local" else real_aws(out)
-    with where as variables, environment({**variables, "WORKSHOP_PREFIX": prefix}):
+    with where as variables, temporary_environ({**variables, "WORKSHOP_PREFIX": prefix}):
         from workshop import lookup, setup
 
         session = setup()  # on AWS this shows the account and region and asks, before anything happens

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import runpy
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from .environment import temporary_environ
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STEPS_DIR = PROJECT_ROOT / "steps"
@@ -82,17 +83,8 @@ def run_step(number: str | int, *, quiet: bool = False, env: dict[str, str] | No
     env sets environment variables for the duration of the step (e.g. WORKSHOP_DRY_RUN=1 for step 07).
     """
     step = get_step(number)
-    saved = {name: os.environ.get(name) for name in (env or {})}
-    os.environ.update(env or {})
     buffer = io.StringIO()
     started = time.perf_counter()
-    try:
-        with contextlib.redirect_stdout(buffer) if quiet else contextlib.nullcontext():
-            namespace = runpy.run_path(str(step.script), run_name="__workshop_step__")
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    with temporary_environ(env or {}), (contextlib.redirect_stdout(buffer) if quiet else contextlib.nullcontext()):
+        namespace = runpy.run_path(str(step.script), run_name="__workshop_step__")
     return StepRun(step, time.perf_counter() - started, buffer.getvalue(), namespace)
