@@ -6,6 +6,10 @@ posting to the members concurrently (the handlers' default thread pool) and one 
 message, the handler's own posting time (fanOutMs from its log line: the part concurrency speeds up;
 the rest is the gateway, the Lambda invoke and the member scan, which the local cloud's moto makes slow),
 and the sequential/concurrent ratios: the teaching point for concurrency.
+
+It runs in two regimes. As is, a post to the local gateway costs well under a millisecond of CPU and
+waits on no network, so threads have nothing to overlap. Then with an emulated AWS network round trip of
+LATENCY_MS per @connections call (LOCAL_CLOUD_CONNECTIONS_LATENCY_MS), where they do.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ import boto3
 from local_cloud import LocalCloud
 
 SIZES = (10, 100, 500)
+LATENCY_MS = 10  # a typical round trip of post_to_connection from a Lambda function on AWS
+LATENCY_SIZES = (10, 100)  # sequential posting at 10 ms to 500 members would take 5 s per message
 ROUNDS = {10: 5, 100: 4, 500: 2}  # batches per mode, alternating
 PER_BATCH = 3  # measured messages per batch, after one warm-up message
 MODES = {"concurrent": None, "sequential": "1"}  # BROADCAST_WORKERS for each mode (None: the default)
@@ -141,12 +147,12 @@ def p95(samples: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
 
 
-async def measure(cloud: LocalCloud, url: str) -> None:
+async def measure(cloud: LocalCloud, url: str, sizes: tuple[int, ...]) -> None:
     # limit=0: every member keeps its connection open (the default pool stops at 100)
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
         crowd = Crowd(session, url)
         try:
-            for size in SIZES:
+            for size in sizes:
                 await crowd.grow_to(size)
                 await asyncio.to_thread(name_everyone, cloud)
                 to_last: dict[str, list[float]] = {mode: [] for mode in MODES}
@@ -180,11 +186,14 @@ def main() -> None:
     from workshop.deploy import deploy_all
     from workshop.environment import temporary_environ
 
-    with LocalCloud() as cloud:
-        wanted: dict[str, Any] = {**cloud.environ, "WORKSHOP_PREFIX": PREFIX}
-        with temporary_environ({**wanted, "WORKSHOP_TARGET": None}):
-            url = deploy_all(quiet=True).url
-        asyncio.run(measure(cloud, url))
+    for latency_ms, sizes in ((0, SIZES), (LATENCY_MS, LATENCY_SIZES)):
+        print(f"@connections latency {latency_ms} ms" + (" (no network: this machine as is)" if not latency_ms
+                                                       else " (emulated AWS network round trip)"), flush=True)
+        with LocalCloud(env={"LOCAL_CLOUD_CONNECTIONS_LATENCY_MS": str(latency_ms)}) as cloud:
+            wanted: dict[str, Any] = {**cloud.environ, "WORKSHOP_PREFIX": PREFIX}
+            with temporary_environ({**wanted, "WORKSHOP_TARGET": None}):
+                url = deploy_all(quiet=True).url
+            asyncio.run(measure(cloud, url, sizes))
 
 
 if __name__ == "__main__":

@@ -34,6 +34,11 @@ class Settings:
     ws_idle_timeout: float = field(default_factory=lambda: _env_float("LOCAL_CLOUD_WS_IDLE_TIMEOUT", 600.0))
     ws_max_duration: float = field(default_factory=lambda: _env_float("LOCAL_CLOUD_WS_MAX_DURATION", 7200.0))
     integration_timeout: float = field(default_factory=lambda: _env_float("LOCAL_CLOUD_INTEGRATION_TIMEOUT", 29.0))
+    # Emulated network round trip of each @connections call. Locally a post costs well under a millisecond
+    # of CPU, so posting concurrently gains nothing; on AWS each post waits 5-20 ms on the network, which is
+    # why the chat posts from a thread pool. Set it (e.g. 10) to see that difference on the local cloud.
+    connections_latency_ms: float = field(
+        default_factory=lambda: _env_float("LOCAL_CLOUD_CONNECTIONS_LATENCY_MS", 0.0))
 
     @property
     def advertised_host(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,8 @@ def aws_error(status: int, error_type: str, message: str | None = None) -> web.R
 
 
 async def handle(gateway: Gateway, request: web.Request) -> web.StreamResponse:
+    if gateway.settings.connections_latency_ms > 0:
+        await asyncio.sleep(gateway.settings.connections_latency_ms / 1000)  # the network AWS would add
     match = PATH.match(request.path)
     if match is None:
         return aws_error(404, "NotFoundException", f"No @connections operation at {request.path}")
