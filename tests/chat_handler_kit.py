@@ -18,21 +18,15 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
+from workshop.naming import ROUTES
+
 LAMBDA_DIR = Path(__file__).resolve().parent.parent / "lambda_functions"
 if str(LAMBDA_DIR) not in sys.path:
     sys.path.insert(0, str(LAMBDA_DIR))
 
 chat_shared = importlib.import_module("chat_shared")
-ROUTE_MODULES = {
-    "$connect": "connect",
-    "$disconnect": "disconnect",
-    "setName": "set_name",
-    "sendPublic": "send_public",
-    "sendPrivate": "send_private",
-    "sendBot": "send_bot",
-    "$default": "default",
-}
-HANDLERS = {route: importlib.import_module(module).handler for route, module in ROUTE_MODULES.items()}
+# route key -> handler module, as deployed by step 03
+HANDLERS = {route: importlib.import_module(module).handler for route, module in ROUTES.items()}
 
 TABLE = "chat-connections"
 INDEX = "by-name"
