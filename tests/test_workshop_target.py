@@ -99,3 +99,12 @@ def test_the_cli_explains_a_bad_prefix_without_a_traceback():
     assert result.returncode == 1
     assert "WORKSHOP_PREFIX='My_Chat' cannot start resource names" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_profile_that_does_not_exist_is_explained(aws_played_by, monkeypatch, tmp_path):
+    empty_config = tmp_path / "config"
+    empty_config.write_text("")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(empty_config))
+    monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
+    with pytest.raises(TargetError, match="AWS_PROFILE='no-such-profile'.*list-profiles"):
+        setup()

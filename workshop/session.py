@@ -150,7 +150,7 @@ def setup() -> WorkshopSession:
         account = _account_id(boto_session, endpoint_url, endpoint_url)
         return WorkshopSession("endpoint", region, prefix, account, endpoint_url, boto_session)
     if chosen == "aws":
-        boto_session = boto3.Session(region_name=region)
+        boto_session = _learner_session(region)
         region = boto_session.region_name or region
         account = _account_id(boto_session, None, "AWS")
         _confirm_aws(account, region, prefix)
@@ -164,9 +164,21 @@ def setup() -> WorkshopSession:
     return WorkshopSession("local", region, prefix, account, cloud.url, boto_session)
 
 
+def _learner_session(region: str) -> boto3.Session:
+    """A boto3 session with the learner's own configuration (AWS_PROFILE, ~/.aws), explained when it is wrong."""
+    try:
+        return boto3.Session(region_name=region)
+    except botocore.exceptions.ProfileNotFound as error:
+        raise TargetError(
+            f"AWS_PROFILE={os.environ.get('AWS_PROFILE', '')!r} names a profile that is not in your AWS "
+            "configuration. `aws configure list-profiles` shows the ones you have: set AWS_PROFILE to one of "
+            "them (or create it with `aws configure --profile NAME`), or unset AWS_PROFILE."
+        ) from error
+
+
 def _session_with_fallback_credentials(region: str) -> boto3.Session:
     """Use the learner's credentials if they have any; an emulator accepts any, so fake ones do."""
-    session = boto3.Session(region_name=region)
+    session = _learner_session(region)
     if session.get_credentials() is None:
         session = boto3.Session(region_name=region, **FAKE_CREDENTIALS)
     return session
