@@ -106,7 +106,7 @@ class LocalCloud:
         env.pop("AWS_ENDPOINT_URL", None)  # the cloud itself must not point at another cloud
         command = [sys.executable, "-m", "local_cloud", "--host", self.host, "--port", str(self.port),
                    "--stop-with-stdin"]
-        log_file = open(self.log_path, "ab") if self.log_path else None  # noqa: SIM115
+        log_file = open(self.log_path, "ab") if self.log_path else None  # noqa: SIM115 - closed by _drain
         # Its own process group: a Ctrl-C in the terminal interrupts the owner (which then cleans up and
         # stops the cloud) instead of killing the cloud under it (the demo's --keep relies on this).
         group = ({"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} if sys.platform == "win32"
@@ -135,6 +135,8 @@ class LocalCloud:
                 threading.Thread(target=self._drain, args=(log_file,), daemon=True).start()
                 return
         self._process.kill()
+        if log_file:
+            log_file.close()
         raise RuntimeError("the local cloud did not start:\n" + "\n".join(seen[-30:]))
 
     def _drain(self, log_file: Any) -> None:
@@ -143,6 +145,8 @@ class LocalCloud:
             if log_file:
                 log_file.write(raw)
                 log_file.flush()
+        if log_file:
+            log_file.close()  # the cloud has exited: its output ended
 
     def _stop_subprocess(self, timeout: float) -> None:
         if self._process is None or self._process.poll() is not None:

@@ -21,3 +21,10 @@ def cloud():
     """A fresh local cloud in its own process, shared by the tests of one module."""
     with LocalCloud(mode="subprocess") as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def thread_cloud():
+    """A local cloud inside this process: tests can read the same moto state their boto3 calls changed."""
+    with LocalCloud(mode="thread") as running:
+        yield running

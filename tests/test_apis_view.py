@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from local_cloud import LocalCloud
 from local_cloud.apis import DeployedRoute, api_exists, find_stage, function_arn_from_integration_uri
 
 ACCOUNT = "123456789012"
@@ -13,15 +12,8 @@ INTEGRATION_URI = f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/function
 
 
 @pytest.fixture(scope="module")
-def cloud():
-    """In this process, so find_stage reads the same moto state the boto3 calls changed."""
-    with LocalCloud(mode="thread") as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def apigw(cloud):
-    return cloud.client("apigatewayv2")
+def apigw(thread_cloud):
+    return thread_cloud.client("apigatewayv2")
 
 
 def new_api(apigw) -> tuple[str, str]:
@@ -107,8 +99,8 @@ def test_a_stage_without_deployment_serves_nothing(apigw):
     assert view.undeployed_route_keys == ("$default",)
 
 
-def test_apis_in_other_regions_are_found(cloud):
-    apigw = cloud.client("apigatewayv2", region_name="eu-west-1")
+def test_apis_in_other_regions_are_found(thread_cloud):
+    apigw = thread_cloud.client("apigatewayv2", region_name="eu-west-1")
     api_id = apigw.create_api(Name="chat", ProtocolType="WEBSOCKET",
                               RouteSelectionExpression="$request.body.action")["ApiId"]
     apigw.create_stage(ApiId=api_id, StageName="production", AutoDeploy=True)

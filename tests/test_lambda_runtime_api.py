@@ -13,12 +13,6 @@ from local_cloud.lambda_runtime import FunctionNotFound, InvokeResult
 
 
 @pytest.fixture(scope="module")
-def thread_cloud():
-    with LocalCloud(mode="thread") as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
 def role(thread_cloud):
     return create_role(thread_cloud)
 
