@@ -39,6 +39,8 @@ class Settings:
     # why the chat posts from a thread pool. Set it (e.g. 10) to see that difference on the local cloud.
     connections_latency_ms: float = field(
         default_factory=lambda: _env_float("LOCAL_CLOUD_CONNECTIONS_LATENCY_MS", 0.0))
+    # IAM enforced like AWS (functions run as their role and are held to its policies); "off" turns it off.
+    iam: str = field(default_factory=lambda: os.environ.get("LOCAL_CLOUD_IAM", "on"))
 
     @property
     def advertised_host(self) -> str:

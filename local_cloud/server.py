@@ -12,6 +12,7 @@ from aiohttp import web
 from . import patches
 from .config import Settings
 from .gateway import Gateway
+from .iam import IAM, enabled_from
 from .lambda_runtime import LambdaRuntime
 from .moto_bridge import MotoBridge
 
@@ -31,7 +32,9 @@ class LocalCloudServer:
         self.settings = settings or Settings()
         self.moto = MotoBridge()
         self.runtime = LambdaRuntime(self.settings)
-        self.gateway = Gateway(self.settings, self.runtime)
+        self.iam = IAM(enabled_from(self.settings.iam), self.runtime.log_to_function)
+        self.runtime.iam = self.iam
+        self.gateway = Gateway(self.settings, self.runtime, self.iam)
         self.stopped = asyncio.Event()
         self._runner: web.AppRunner | None = None
 
@@ -48,10 +51,10 @@ class LocalCloudServer:
         if "/@connections/" in path or path.startswith("/@connections"):
             return await self.gateway.handle_management(request)
         if request.method == "POST" and INVOKE_PATH.match(path):
-            return await self.runtime.handle_invoke_http(request)
+            return await self.iam.guard(request, self.runtime.handle_invoke_http)
         if path.startswith(CONTROL_PREFIX):
             return await self.control(request)
-        return await self.moto.handle(request)
+        return await self.iam.guard(request, self.moto.handle)
 
     async def control(self, request: web.Request) -> web.Response:
         """Tiny admin API used by embedding code: health, and a clean shutdown that works on Windows."""
@@ -74,6 +77,7 @@ class LocalCloudServer:
     async def start(self) -> None:
         """Bind the port (a free one when port is 0) and get every part ready."""
         patches.apply(self.settings)
+        self.iam.install()
         await self.runtime.start()
         self._runner = web.AppRunner(
             self.build_app(), access_log=None, handle_signals=False, shutdown_timeout=2.0

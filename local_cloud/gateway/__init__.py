@@ -26,9 +26,10 @@ GOING_AWAY = 1001
 class Gateway:
     """Serves every stage of every WebSocket API at /{apiId}/{stage}, and @connections for their connections."""
 
-    def __init__(self, settings: Settings, runtime: Any) -> None:
+    def __init__(self, settings: Settings, runtime: Any, iam: Any = None) -> None:
         self.settings = settings
         self.runtime = runtime
+        self.iam = iam  # local_cloud.iam.IAM: execute-api:ManageConnections for role and user signers
         self.hints = Hints(runtime)
         self.integrations = Integrations(runtime, self.hints, settings.integration_timeout)
         self.connections: dict[str, Connection] = {}

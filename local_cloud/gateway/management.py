@@ -40,7 +40,17 @@ async def handle(gateway: Gateway, request: web.Request) -> web.StreamResponse:
                          f"Invalid connectionId: {connection_id!r} (expected an id like 'BFHPhfCWIAMCKlQ=' "
                          "from event['requestContext']['connectionId'])")
     conn = gateway.connections.get(connection_id)
-    if conn is None or not conn.open or not _same_api(conn, match.group("first"), match.group("second")):
+    first, second = match.group("first"), match.group("second")
+    if conn is not None and first == conn.api_id and second is None and first != conn.stage:
+        return await _without_stage(gateway, request, conn)
+    if gateway.iam is not None:
+        api_id, stage = (first, second) if first and second else (
+            (conn.api_id, conn.stage) if conn is not None else (None, None))
+        if api_id and stage:
+            refusal = gateway.iam.authorize_connections(request, api_id, stage, connection_id)
+            if refusal is not None:
+                return refusal
+    if conn is None or not conn.open or not _same_api(conn, first, second):
         return aws_error(410, "GoneException")
     if request.method == "POST":
         return await _post(conn, request)
@@ -55,6 +65,21 @@ async def handle(gateway: Gateway, request: web.Request) -> web.StreamResponse:
         gateway.spawn(conn.close_by_server(1000, "", "Connection deleted with DeleteConnection"))
         return web.Response(status=204)
     return aws_error(405, "MethodNotAllowedException", f"{request.method} is not an @connections operation")
+
+
+async def _without_stage(gateway: Gateway, request: web.Request, conn: Connection) -> web.Response:
+    """https://{domainName}/@connections/{id}: AWS reads "@connections" as the stage and answers 403 Forbidden."""
+    function_name = None
+    if gateway.iam is not None:
+        function_name = gateway.iam.function_of(request)
+    await gateway.hints.say(
+        f"no-stage|{conn.api_id}",
+        f"A @connections {request.method} for API {conn.api_id} has no stage in its path, so AWS answers 403 "
+        f"Forbidden: the management endpoint is https://{{domainName}}/{{stage}}, here "
+        f"https://{conn.domain_name}/{conn.stage}. Build the client with endpoint_url="
+        f"f\"https://{{event['requestContext']['domainName']}}/{{event['requestContext']['stage']}}\"",
+        function_name)
+    return aws_error(403, "ForbiddenException", "Forbidden")
 
 
 async def _post(conn: Connection, request: web.Request) -> web.Response:

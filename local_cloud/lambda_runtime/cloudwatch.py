@@ -7,10 +7,21 @@ import logging
 import math
 import secrets
 import time
+from collections.abc import Callable
 
 from moto.backends import get_backend
 
 log = logging.getLogger("local_cloud.lambda")
+
+# (account, region, group, stream, group exists, stream exists) -> may the function's role write these logs?
+WriteGuard = Callable[[str, str, str, str, bool, bool], bool]
+_write_guard: WriteGuard | None = None
+
+
+def set_write_guard(guard: WriteGuard | None) -> None:
+    """Lambda writes a function's logs as its role: IAM decides whether that role may (None: always)."""
+    global _write_guard
+    _write_guard = guard
 
 
 def new_log_stream_name(version: str = "$LATEST") -> str:
@@ -56,6 +67,11 @@ def write_lines(account: str, region: str, group: str, stream: str, lines: list[
         return
     try:
         backend = get_backend("logs")[account][region]
+        if _write_guard is not None:
+            existing = backend.groups.get(group)
+            stream_exists = existing is not None and stream in existing.streams
+            if not _write_guard(account, region, group, stream, existing is not None, stream_exists):
+                return
         backend.ensure_log_group(group)
         log_group = backend.groups[group]
         if stream not in log_group.streams:

@@ -37,6 +37,7 @@ class FunctionSpec:
     environment: dict[str, str]
     code_sha256: str
     code_bytes: bytes = field(repr=False)
+    role: str = ""  # the execution role's ARN: the function runs with its temporary credentials
 
     @property
     def pool_key(self) -> tuple[str, str, str]:
@@ -47,7 +48,7 @@ class FunctionSpec:
     def config_key(self) -> str:
         """Changes whenever the code or anything a worker was started with changes: then workers are replaced."""
         config = [self.code_sha256, self.handler, self.runtime, self.timeout, self.memory_size,
-                  sorted(self.environment.items())]
+                  sorted(self.environment.items()), self.role]
         return hashlib.sha256(json.dumps(config).encode()).hexdigest()
 
     @property
@@ -120,4 +121,5 @@ def _lookup(account: str, region: str, name: str, qualifier: str | None) -> Func
         environment={str(k): str(v) for k, v in (fn.environment_vars or {}).items()},
         code_sha256=fn.code_sha_256 or "",
         code_bytes=getattr(fn, "code_bytes", b"") or b"",
+        role=fn.role or "",
     )

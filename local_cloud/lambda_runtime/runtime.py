@@ -32,7 +32,8 @@ INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
 # which on a busy laptop can take a while.
 INIT_TIMEOUT_SECONDS = 30.0
 TAIL_BYTES = 4096
-# Fake credentials inside workers: moto accepts any, and they make sure nothing reaches a real account.
+# Credentials inside workers when IAM is off (or the role cannot be assumed): moto accepts any, and they make
+# sure nothing reaches a real account. With IAM on, each function gets its role's temporary credentials instead.
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_SESSION_TOKEN": "test"}
 
 
@@ -51,6 +52,7 @@ class LambdaRuntime:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.iam: Any = None  # local_cloud.iam.IAM, set by the server: issues each function's role credentials
         self.spare_workers = int(os.environ.get("LOCAL_CLOUD_LAMBDA_SPARE_WORKERS", "1"))
         self._pools: dict[tuple[str, str, str], FunctionPool] = {}
         self._spares: list[Worker] = []
@@ -181,7 +183,7 @@ class LambdaRuntime:
         """The function's variables plus the ones Lambda reserves (these win, as on AWS)."""
         return {
             **spec.environment,
-            **FAKE_CREDENTIALS,
+            **self._credentials(spec),
             "AWS_REGION": spec.region,
             "AWS_DEFAULT_REGION": spec.region,
             "AWS_ENDPOINT_URL": self.settings.http_url,
@@ -196,6 +198,16 @@ class LambdaRuntime:
             "_HANDLER": spec.handler,
             "TZ": "UTC" if os.name == "nt" else ":UTC",
         }
+
+    def _credentials(self, spec: FunctionSpec) -> dict[str, str]:
+        """The role's temporary credentials (as Lambda gives each execution environment), else fake ones."""
+        if self.iam is None or not spec.role:
+            return FAKE_CREDENTIALS
+        try:
+            return self.iam.function_credentials(spec.role, spec.name, spec.region) or FAKE_CREDENTIALS
+        except Exception:  # noqa: BLE001 - a function must still start; it then acts with the fake credentials
+            log.exception("could not issue credentials for the role of %s", spec.name)
+            return FAKE_CREDENTIALS
 
     # -- spare workers and idle retirement -------------------------------------------------------------
     def _take_spare(self) -> Worker | None:
