@@ -72,6 +72,10 @@ def handler(event, context):
 '''
 
 
+# The probe's role may write its events table and manage the connections of any API (IAM is enforced).
+PROBE_POLICY = "probe-permissions"
+
+
 def zip_source(source: str, module: str = "handler") -> bytes:
     """A deployment package with one module at its root, as `zip function.zip handler.py` makes."""
     buffer = io.BytesIO()
@@ -103,6 +107,14 @@ class LearnerApi:
         role = self.iam.create_role(RoleName=f"{self.prefix}-role", AssumeRolePolicyDocument=TRUST_POLICY)
         self.iam.attach_role_policy(RoleName=f"{self.prefix}-role",
                                     PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
+        policy = {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "dynamodb:*",
+             "Resource": f"arn:aws:dynamodb:{REGION}:{self.account}:table/{self.events_table}"},
+            {"Effect": "Allow", "Action": "execute-api:ManageConnections",
+             "Resource": f"arn:aws:execute-api:{REGION}:{self.account}:*/*/*/@connections/*"},
+        ]}
+        self.iam.put_role_policy(RoleName=f"{self.prefix}-role", PolicyName=PROBE_POLICY,
+                                 PolicyDocument=json.dumps(policy))
         return role["Role"]["Arn"]
 
     def function(self, name: str, source: str = PROBE_SOURCE, timeout: int = 30,

@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from . import denials, operations, resources
-from .hints import Hints, denial_hint
+from .hints import Hints, denial_hint, logs_hint
 from .policy import Effect, Match, evaluate
 from .principals import Principal, Principals
 from .trust import FunctionRoles
@@ -135,9 +135,9 @@ class IAM:
             match = self.decide(principal, action, resource)
             if match is None or match.effect is Effect.DENY:
                 # Console only: the log group is exactly what the role cannot write to.
+                group_arn = f"arn:aws:logs:{region}:{account}:log-group:{group}:*"
                 self.hints.say(f"logs|{principal.arn}|{action}",
-                               denial_hint(principal, action, resource, match,
-                                           f"the logs of {function_name} are not written to {group}"))
+                               logs_hint(principal, function_name, group_arn, action, match))
                 return False
         return True
 

@@ -48,6 +48,23 @@ def denial_hint(principal: Principal, action: str, resource: str, match: Match |
     return f"{head} No policy of {who} allows it. To allow it: {fix_statement(principal, action, resource)}"
 
 
+LOG_ACTIONS = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
+
+
+def logs_hint(principal: Principal, function_name: str, group_arn: str, action: str, match: Match | None) -> str:
+    """Lambda writes a function's logs as its role: without the three logs actions nothing reaches the log group."""
+    head = (f"{principal.arn} may not {action}, so nothing {function_name} prints or raises reaches its log "
+            f"group {group_arn.split(':log-group:', 1)[1].removesuffix(':*')} - on AWS too: Lambda writes a "
+            f"function's logs with its role's permissions.")
+    if match is not None:
+        sid = f" (statement {match.sid})" if match.sid else ""
+        return f"{head} The policy {match.policy}{sid} of its role {principal.name} denies it: remove or narrow it."
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": LOG_ACTIONS, "Resource": group_arn}]}
+    return (f"{head} To allow it (or attach AWSLambdaBasicExecutionRole): iam.{principal.fix_call}("
+            f"{principal.name_argument}={principal.name!r}, PolicyName='logs', PolicyDocument=json.dumps("
+            f"{json.dumps(policy)}))")
+
+
 class Hints:
     """Says each hint in the console and, when given a writer, in the function's log group; once a minute per cause."""
 
