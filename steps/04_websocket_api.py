@@ -151,6 +151,15 @@ print(json.dumps(manage_connections, indent=2))
 #   its `SourceArn` names another API id (the API was deleted and created again). Re-run this notebook.
 # - `Forbidden` answers: no route matched and there is no `$default` route.
 # - Nobody receives messages: the role lacks `execute-api:ManageConnections` for this API.
+#
+# **Try it (optional, once the chat works in notebook 06).** The local cloud enforces IAM like AWS: the
+# functions run as the role and get exactly what its policies allow. Take the permission away:
+# `iam.delete_role_policy(RoleName=names.role, PolicyName=names.manage_connections_policy)`, then send a
+# message in notebook 06. Nobody receives it, and the function's log (`/aws/lambda/{prefix}-sendPublic`, as
+# notebook 06 reads it) and the local cloud's log (`.workshop/local-cloud.log`) say, as AWS would, `User:
+# arn:aws:sts::...:assumed-role/ROLE/FUNCTION is not authorized to perform: execute-api:ManageConnections on
+# resource: arn:aws:execute-api:...` with the `put_role_policy` call that fixes it. Re-run this notebook
+# to put the permission back.
 
 # %% [markdown]
 # ## Check
