@@ -314,3 +314,52 @@ def test_iam_can_be_turned_off(tables):
                          KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}])
         function = actor(lenient, role(lenient))
         assert act(lenient, function, ["put", "iam-notes", "a"])["put"] == "ok"
+
+
+def test_an_inactive_or_deleted_key_is_refused_not_taken_for_the_administrator(cloud, tables):
+    iam = cloud.client("iam")
+    user = f"iam-gone-{uuid.uuid4().hex[:6]}"
+    iam.create_user(UserName=user)
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    ddb = boto3.client("dynamodb", endpoint_url=cloud.endpoint_url, region_name=REGION,
+                       aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])
+    with pytest.raises(ClientError) as denied:
+        ddb.list_tables()
+    assert denied.value.response["Error"]["Code"] == "AccessDeniedException"  # active, but no policy
+    iam.update_access_key(UserName=user, AccessKeyId=key["AccessKeyId"], Status="Inactive")
+    with pytest.raises(ClientError) as refused:
+        ddb.list_tables()
+    assert refused.value.response["Error"]["Code"] == "UnrecognizedClientException"
+    iam.delete_access_key(UserName=user, AccessKeyId=key["AccessKeyId"])
+    with pytest.raises(ClientError) as refused:
+        ddb.list_tables()
+    assert refused.value.response["Error"]["Code"] == "UnrecognizedClientException"
+
+
+def test_a_role_session_key_needs_its_own_session_token(cloud, tables):
+    account = cloud.client("sts").get_caller_identity()["Account"]
+    trust_the_account = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"}, "Action": "sts:AssumeRole"}]})
+    role_arn = role(cloud, trust=trust_the_account, managed=[ADMIN])
+    credentials = cloud.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="me")["Credentials"]
+    signed = boto3.client("dynamodb", endpoint_url=cloud.endpoint_url, region_name=REGION,
+                          aws_access_key_id=credentials["AccessKeyId"],
+                          aws_secret_access_key=credentials["SecretAccessKey"],
+                          aws_session_token=credentials["SessionToken"])
+    assert "TableNames" in signed.list_tables()
+    wrong = boto3.client("dynamodb", endpoint_url=cloud.endpoint_url, region_name=REGION,
+                         aws_access_key_id=credentials["AccessKeyId"],
+                         aws_secret_access_key=credentials["SecretAccessKey"], aws_session_token="forged")
+    with pytest.raises(ClientError) as refused:
+        wrong.list_tables()
+    assert refused.value.response["Error"]["Code"] == "UnrecognizedClientException"
+
+
+def test_assume_role_needs_the_trust_policy_to_name_the_caller(cloud, console):
+    sts = cloud.client("sts")
+    lambda_only = role(cloud)  # trusts lambda.amazonaws.com only, like the workshop's role
+    with pytest.raises(ClientError) as denied:
+        sts.assume_role(RoleArn=lambda_only, RoleSessionName="me")
+    assert denied.value.response["Error"]["Code"] == "AccessDenied"
+    assert "sts:AssumeRole" in denied.value.response["Error"]["Message"]
+    assert console_hints(console, "may not assume", lambda_only)

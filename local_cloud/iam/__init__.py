@@ -13,13 +13,15 @@ from . import denials, operations, resources
 from .hints import Hints, denial_hint, logs_hint
 from .policy import Effect, Match, evaluate
 from .principals import Principal, Principals
-from .trust import FunctionRoles
+from .trust import FunctionRoles, role_trusts_principal
 
 log = logging.getLogger("local_cloud.iam")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # IAM operations that change nothing (everything else may change a policy, a key or a role).
 READ_ONLY_PREFIXES = ("Get", "List", "Generate", "Simulate")
+# How messages name the learner's own (administrator) credentials, which belong to no IAM user of the cloud.
+LEARNER = "learner"
 
 
 class IAM:
@@ -48,6 +50,8 @@ class IAM:
             return await handler(request)
         access_key, _, signing_name = scope
         principal = self.principals.find(access_key) if self.enabled else None
+        if self.enabled and (access_key in self.principals.retired or _wrong_token(principal, request)):
+            return self._invalid_credentials(request, signing_name, access_key)
         changes_iam = signing_name in ("iam", "sts")
         if principal is None and not changes_iam:
             return await handler(request)  # the learner's own credentials: the account's administrator
@@ -58,10 +62,40 @@ class IAM:
             refusal = self.authorize(principal, call, request.remote)
             if refusal is not None:
                 return refusal
+        if self.enabled and call is not None and call.signing_name == "sts" and call.operation == "AssumeRole":
+            refusal = self._check_trust(principal, call)
+            if refusal is not None:
+                return refusal
         response = await handler(request)
         if call is not None and changes_iam and _changes_identities(call):
             self.principals.changed()
         return response
+
+    def _check_trust(self, principal: Principal | None, call: operations.Call) -> web.Response | None:
+        """sts:AssumeRole also needs the role's trust policy to name the caller - even the administrator."""
+        role_arn = str(call.params.get("RoleArn", ""))
+        account = role_arn.split(":")[4] if role_arn.count(":") >= 5 else ""
+        caller = principal.arn if principal is not None else f"arn:aws:iam::{account}:user/{LEARNER}"
+        if role_trusts_principal(role_arn, caller, call.region):
+            return None
+        self.hints.say(f"trust|{caller}|{role_arn}",
+                       f"{caller} may not assume {role_arn}: its trust policy (AssumeRolePolicyDocument) does not "
+                       "name this caller, so AWS refuses it too. A role for Lambda trusts only "
+                       "lambda.amazonaws.com; to assume it yourself, add a statement with "
+                       f'"Principal": {{"AWS": "arn:aws:iam::{account}:root"}} (iam.update_assume_role_policy).')
+        text = denials.message(caller, "sts:AssumeRole", role_arn, False, with_reason=False)
+        return denials.response("query", "sts", text)
+
+    def _invalid_credentials(self, request: web.Request, signing_name: str, access_key: str) -> web.Response:
+        """A deleted or inactive key, or a role session's key with another token: refused as AWS refuses it."""
+        self.hints.say(f"invalid-key|{access_key}",
+                       f"A request was signed with the access key {access_key}, which is deleted, inactive or used "
+                       "with the wrong session token: AWS refuses it as an invalid security token. Create a new key "
+                       "(iam.create_access_key) or use the credentials the role session gave you, all three together.")
+        call = operations.parse(request.method, request.raw_path.split("?", 1)[0], request.query_string,
+                                request.headers, b"")
+        protocol = call.protocol if call is not None else "rest-json"
+        return denials.invalid_token(protocol, signing_name)
 
     def authorize(self, principal: Principal, call: operations.Call, source_ip: str | None = None) -> web.Response | None:
         for check in resources.checks(call, principal.account):
@@ -96,6 +130,8 @@ class IAM:
             return None
         scope = operations.credential_scope(request.headers.get("Authorization", ""))
         principal = self.principals.find(scope[0]) if scope else None
+        if scope is not None and (scope[0] in self.principals.retired or _wrong_token(principal, request)):
+            return denials.connections_forbidden("The security token included in the request is invalid.")
         if principal is None or scope is None:
             return None
         action = "execute-api:ManageConnections"
@@ -176,6 +212,12 @@ def request_context(principal: Principal, source_ip: str | None) -> dict[str, An
         context["aws:username"] = principal.name
         context["aws:userid"] = principal.name
     return {key: value for key, value in context.items() if value is not None}
+
+
+def _wrong_token(principal: Principal | None, request: web.Request) -> bool:
+    if principal is None or principal.kind != "role" or principal.session_token is None:
+        return False
+    return request.headers.get("X-Amz-Security-Token") != principal.session_token
 
 
 def _changes_identities(call: operations.Call) -> bool:

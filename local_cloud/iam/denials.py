@@ -50,3 +50,22 @@ def connections_forbidden(text: str) -> web.Response:
     """@connections refuses with 403 ForbiddenException (botocore: client.exceptions.ForbiddenException)."""
     return web.json_response({"message": text, "Message": text}, status=403,
                              headers={"x-amzn-ErrorType": "ForbiddenException"})
+
+
+INVALID_TOKEN = "The security token included in the request is invalid."
+
+
+def invalid_token(protocol: str, signing_name: str) -> web.Response:
+    """What AWS answers a deleted/inactive key or a wrong session token (botocore: UnrecognizedClientException...)."""
+    request_id = str(uuid.uuid4())
+    if protocol in ("query", "ec2", "rest-xml"):
+        code = "InvalidAccessKeyId" if protocol == "rest-xml" else "InvalidClientTokenId"
+        body = (f'<ErrorResponse xmlns="https://{signing_name}.amazonaws.com/doc/"><Error><Type>Sender</Type>'
+                f"<Code>{code}</Code><Message>{INVALID_TOKEN}</Message></Error>"
+                f"<RequestId>{request_id}</RequestId></ErrorResponse>")
+        return web.Response(status=403, body=body.encode(), content_type="text/xml")
+    if protocol == "json":
+        body = {"__type": "com.amazon.coral.service#UnrecognizedClientException", "message": INVALID_TOKEN}
+        return web.Response(status=400, body=json.dumps(body).encode(), content_type="application/x-amz-json-1.0")
+    return web.json_response({"message": INVALID_TOKEN}, status=403,
+                             headers={"x-amzn-ErrorType": "UnrecognizedClientException"})

@@ -124,9 +124,12 @@ class Statement:
         if service and any(value in ("*", service) for value in _as_list(principal.get("Service"))):
             return True
         if arn:
+            account = arn.split(":")[4] if arn.count(":") >= 5 else None
+            names = {arn}
+            if ":assumed-role/" in arn and account:  # a role session is named by its role
+                names.add(f"arn:aws:iam::{account}:role/{arn.split(':assumed-role/', 1)[1].split('/', 1)[0]}")
             for value in _as_list(principal.get("AWS")):
-                account = arn.split(":")[4] if arn.count(":") >= 5 else None
-                if value in ("*", arn) or (account and value in (account, f"arn:aws:iam::{account}:root")):
+                if value == "*" or value in names or (account and value in (account, f"arn:aws:iam::{account}:root")):
                     return True
         return False
 

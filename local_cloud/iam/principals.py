@@ -56,6 +56,8 @@ class Principals:
         self._index: dict[str, _KeyRef] = {}
         self._index_generation = -1
         self._cache: dict[str, tuple[int, Principal | None]] = {}
+        # Keys moto issued that no longer work (deleted or made Inactive): refused, not taken for the admin's.
+        self.retired: set[str] = set()
 
     def changed(self) -> None:
         """IAM or STS changed (a policy, a key, a new session): forget what was worked out."""
@@ -70,7 +72,10 @@ class Principals:
             return cached[1]
         with self._lock:
             if self._index_generation != self.generation:
-                self._index = _build_index()
+                index, inactive = _build_index()
+                self.retired |= (set(self._index) - set(index)) | inactive
+                self.retired -= set(index)
+                self._index = index
                 self._index_generation = self.generation
             ref = self._index.get(access_key_id)
         principal = _load(ref) if ref is not None else None
@@ -94,21 +99,25 @@ class Principals:
         return principal
 
 
-def _build_index() -> dict[str, _KeyRef]:
+def _build_index() -> tuple[dict[str, _KeyRef], set[str]]:
+    """Every active key moto issued -> whose it is; and the keys that exist but are Inactive."""
     index: dict[str, _KeyRef] = {}
+    inactive: set[str] = set()
     for account, per_partition in dict.items(iam_backends):
         for partition, backend in dict.items(per_partition):
             for user in list(backend.users.values()):
                 for key in list(user.access_keys):
                     if key.status == "Active":
                         index[key.access_key_id] = _KeyRef("user", account, partition, user.name, None, None)
+                    else:
+                        inactive.add(key.access_key_id)
     for _account, per_partition in dict.items(sts_backends):
         for partition, backend in dict.items(per_partition):
             for session in list(backend.assumed_roles):
                 index[session.access_key_id] = _KeyRef(
                     "role", session.account_id, partition, session.role_arn.rsplit("/", 1)[-1],
                     session.session_name, session.session_token)
-    return index
+    return index, inactive
 
 
 def _load(ref: _KeyRef) -> Principal | None:

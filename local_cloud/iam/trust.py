@@ -73,6 +73,19 @@ def role_trusts_lambda(role_arn: str, region: str) -> bool:
     return trusts(Policy(role.assume_role_policy_document, "trust policy"), service=LAMBDA_SERVICE)
 
 
+def role_trusts_principal(role_arn: str, principal_arn: str, region: str) -> bool:
+    """Does the role's trust policy let this principal (a user, a role session, the account) assume it?"""
+    parts = role_arn.split(":")
+    if len(parts) < 6:
+        return False
+    backend = iam_backends[parts[4]][get_partition(region)]
+    name = role_arn.rsplit("/", 1)[-1]
+    role = next((r for r in list(backend.roles.values()) if r.name == name), None)
+    if role is None or not role.assume_role_policy_document:
+        return False
+    return trusts(Policy(role.assume_role_policy_document, "trust policy"), arn=principal_arn)
+
+
 _checking = {"enabled": True}
 
 
