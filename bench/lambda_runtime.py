@@ -22,6 +22,9 @@ from typing import Any
 
 from local_cloud import LocalCloud
 
+TRUST_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+
 ECHO = """
     def handler(event, context):
         return event
@@ -62,8 +65,11 @@ def deploy(cloud: LocalCloud, source: str, role: str) -> str:
 
 
 def create_role(cloud: LocalCloud) -> str:
-    return cloud.client("iam").create_role(RoleName=f"bench-{uuid.uuid4().hex[:8]}",
-                                           AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    """A role Lambda may assume (the local cloud refuses others, as AWS does), allowed to write its logs."""
+    iam, name = cloud.client("iam"), f"bench-{uuid.uuid4().hex[:8]}"
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST_POLICY)["Role"]["Arn"]
+    iam.attach_role_policy(RoleName=name, PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
+    return arn
 
 
 def handler_ms(log_result: str) -> float:

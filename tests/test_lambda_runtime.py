@@ -34,7 +34,13 @@ def create_role(cloud) -> str:
     name = f"lambda-test-{uuid.uuid4().hex[:8]}"
     trust = {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
-    return iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    # IAM is enforced: the functions of these tests write their logs and use the runtime-test table.
+    iam.attach_role_policy(RoleName=name, PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
+    iam.put_role_policy(RoleName=name, PolicyName="runtime-test-table", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "dynamodb:*", "Resource": "arn:aws:dynamodb:*:*:table/runtime-test"}]}))
+    return arn
 
 
 def deploy(cloud, role: str, source: str, handler: str = "app.handler", files: dict[str, str] | None = None,
