@@ -117,9 +117,10 @@ def parse(method: str, path: str, query: str, headers: Any, body: bytes) -> Call
         if found is not None:
             operation, params = found
             protocol = _model(service).protocol  # type: ignore[union-attr]
+            query_params = {key: values[-1] for key, values in parse_qs(query).items()}
+            params = {**query_params, **params}  # e.g. Lambda's ?Qualifier=
             if protocol == "rest-json":
-                body_params = _json(body)
-                params = {**body_params, **params} if isinstance(body_params, dict) else params
+                params = {**_json(body), **params}
             return Call(access_key, region, signing_name, service, operation, protocol, params, method, path)
     return Call(access_key, region, signing_name, None, None, "unknown", {}, method, path)
 
