@@ -102,10 +102,12 @@ class IAM:
             extra = {"aws:requestedregion": call.region, **check.context}
             match = self.decide(principal, check.action, check.resource, extra, source_ip)
             if match is None or match.effect is Effect.DENY:
-                what_fails = f"{call.operation or 'the call'} fails with AccessDenied"
-                self._hint(principal, check.action, check.resource, match, what_fails)
                 text = denials.message(principal.arn, check.action, check.resource, match is not None)
-                return denials.response(call.protocol, call.signing_name, text)
+                refusal = denials.response(call.protocol, call.signing_name, text)
+                code = "AccessDenied" if call.protocol in ("query", "rest-xml") else "AccessDeniedException"
+                what_fails = f"{call.operation or 'the call'} fails with {code} ({refusal.status})"
+                self._hint(principal, check.action, check.resource, match, what_fails)
+                return refusal
         return None
 
     def decide(self, principal: Principal, action: str, resource: str, extra: dict[str, str] | None = None,
