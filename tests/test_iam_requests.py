@@ -37,7 +37,7 @@ def checks_of(service: str, operation: str, **params) -> list[tuple[str, str]]:
         getattr(client, operation)(**params)
     request = seen["request"]
     url = urlsplit(request.url)
-    body = request.body if isinstance(request.body, bytes) else (request.body or "").encode()
+    body = request.body if isinstance(request.body, bytes) else b"" if not isinstance(request.body, str) else request.body.encode()
     headers = {k: v.decode() if isinstance(v, bytes) else v for k, v in request.headers.items()}
     call = operations.parse(request.method, url.path or "/", url.query, headers, body)
     assert call is not None and call.access_key == "ASIAEXAMPLE" and call.region == REGION
@@ -97,6 +97,15 @@ def test_iam_sts_and_api_gateway():
     assert checks_of("sts", "get_caller_identity") == []  # always allowed
     assert checks_of("apigatewayv2", "get_api", ApiId="abc123") == [
         ("apigateway:GET", f"arn:aws:apigateway:{REGION}::/apis/abc123")]
+
+
+def test_s3_actions_are_iams_names_not_the_operations():
+    assert checks_of("s3", "list_objects_v2", Bucket="chat-web") == [("s3:ListBucket", "arn:aws:s3:::chat-web")]
+    assert checks_of("s3", "head_object", Bucket="chat-web", Key="index.html") == [
+        ("s3:GetObject", "arn:aws:s3:::chat-web/index.html")]
+    assert checks_of("s3", "put_object", Bucket="chat-web", Key="a/b.js", Body=b"x") == [
+        ("s3:PutObject", "arn:aws:s3:::chat-web/a/b.js")]
+    assert checks_of("s3", "list_buckets") == [("s3:ListAllMyBuckets", "*")]
 
 
 @pytest.mark.parametrize(("service", "operation", "params", "action"), [

@@ -152,7 +152,24 @@ def _apigateway(call: Call, account: str) -> list[Check]:
     return [Check(f"apigateway:{call.method}", f"arn:aws:apigateway:{call.region}::{path}")]
 
 
+# -- S3 (path-style requests, as boto3 sends them to a local endpoint) ---------------------------------
+
+S3_ACTIONS = {"ListObjects": "ListBucket", "ListObjectsV2": "ListBucket", "HeadBucket": "ListBucket",
+              "HeadObject": "GetObject", "ListObjectVersions": "ListBucketVersions", "DeleteObjects": "DeleteObject",
+              "CopyObject": "PutObject", "CreateMultipartUpload": "PutObject", "UploadPart": "PutObject",
+              "CompleteMultipartUpload": "PutObject", "AbortMultipartUpload": "AbortMultipartUpload",
+              "ListBuckets": "ListAllMyBuckets", "GetObjectAttributes": "GetObject"}
+
+
+def _s3(call: Call, account: str) -> list[Check]:
+    op = call.operation or ""
+    bucket, key = call.params.get("Bucket"), call.params.get("Key")
+    resource = f"arn:aws:s3:::{bucket}/{key}" if bucket and key else f"arn:aws:s3:::{bucket}" if bucket else "*"
+    return [Check(f"s3:{S3_ACTIONS.get(op, op)}", resource)] if op else []
+
+
 RULES: dict[str, Callable[[Call, str], list[Check]]] = {
+    "s3": _s3,
     "dynamodb": _dynamodb,
     "lambda": _lambda,
     "logs": _logs,
