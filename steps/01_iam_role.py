@@ -108,6 +108,9 @@ print(json.dumps(permissions, indent=2))
 # - Attaching `AdministratorAccess` or `AmazonDynamoDBFullAccess` "to make it work" also works — for anyone
 #   who gets hold of the function. The check below refuses wildcards.
 # - On AWS a new role takes a few seconds to be usable by Lambda; notebook 03 retries for that.
+# - An action missing here shows up later, when a function runs: `AccessDeniedException` ("... is not
+#   authorized to perform: dynamodb:PutItem ...") in its log. The local cloud enforces the role's policies
+#   like AWS, and its hint names the `put_role_policy` statement that fixes it.
 
 # %% [markdown]
 # ## Check
