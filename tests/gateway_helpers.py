@@ -72,7 +72,7 @@ def handler(event, context):
 '''
 
 
-# The probe's role may write its events table and manage the connections of any API (IAM is enforced).
+# The probe's role may use the tables of its prefix and manage the connections of any API (IAM is enforced).
 PROBE_POLICY = "probe-permissions"
 
 
@@ -109,7 +109,7 @@ class LearnerApi:
                                     PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
         policy = {"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Action": "dynamodb:*",
-             "Resource": f"arn:aws:dynamodb:{REGION}:{self.account}:table/{self.events_table}"},
+             "Resource": f"arn:aws:dynamodb:{REGION}:{self.account}:table/{self.prefix}-*"},
             {"Effect": "Allow", "Action": "execute-api:ManageConnections",
              "Resource": f"arn:aws:execute-api:{REGION}:{self.account}:*/*/*/@connections/*"},
         ]}
