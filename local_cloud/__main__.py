@@ -101,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Could not start the local cloud on {args.host}:{args.port}: {error}.", file=sys.stderr)
         print("Is another local cloud already running? Stop it, or pick another port with --port.", file=sys.stderr)
         return 1
+    except ValueError as error:  # a setting with a value it cannot have (e.g. LOCAL_CLOUD_IAM=maybe)
+        print(f"Could not start the local cloud: {error}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -142,3 +142,11 @@ def test_trust_policies_name_the_service_that_may_assume_the_role():
     assert trusts(lambda_trust, service="lambda.amazonaws.com")
     assert not trusts(ec2_trust, service="lambda.amazonaws.com")
     assert not trusts(Policy({"Statement": []}, "empty"), service="lambda.amazonaws.com")
+
+
+def test_the_setting_is_on_or_off_and_says_so_otherwise():
+    from local_cloud.iam import enabled_from
+
+    assert enabled_from(None) and enabled_from("ON") and not enabled_from("off") and not enabled_from("0")
+    with pytest.raises(ValueError, match="LOCAL_CLOUD_IAM must be 'on' or 'off'"):
+        enabled_from("maybe")

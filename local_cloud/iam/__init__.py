@@ -228,9 +228,19 @@ def _changes_identities(call: operations.Call) -> bool:
     return not (call.operation or "").startswith(READ_ONLY_PREFIXES)
 
 
+ON_VALUES = ("on", "1", "true", "yes", "enabled")
+OFF_VALUES = ("off", "0", "false", "no", "disabled")
+
+
 def enabled_from(value: str | None) -> bool:
-    """LOCAL_CLOUD_IAM: on (default) or off."""
-    return (value or "on").strip().lower() not in ("off", "0", "false", "no", "disabled")
+    """LOCAL_CLOUD_IAM: on (default) or off; anything else is a mistake worth stopping for."""
+    text = (value or "on").strip().lower()
+    if text in ON_VALUES:
+        return True
+    if text in OFF_VALUES:
+        return False
+    raise ValueError(f"LOCAL_CLOUD_IAM must be 'on' or 'off', not {value!r}: on (the default) enforces IAM "
+                     "like AWS; off lets every function do anything.")
 
 
 __all__ = ["IAM", "Principal", "enabled_from"]
