@@ -13,6 +13,7 @@ from . import (
     apigatewayv2_route_responses,
     apigatewayv2_routes,
     apigatewayv2_stages,
+    dynamodb_transactions,
     lambda_runtimes,
 )
 
@@ -40,3 +41,4 @@ def apply(settings: Settings) -> None:
     apigatewayv2_endpoint.apply()
     apigatewayv2_pagination.apply()  # last: it wraps the list operations the others add
     lambda_runtimes.apply()
+    dynamodb_transactions.apply()
