@@ -160,9 +160,38 @@ def valid_name(name):
                                         f"this one has {len(name)}. Choose a shorter one.")
     if any(unicodedata.category(char) in ("Cc", "Zl", "Zp") for char in name):
         raise ChatError("invalid_name", "A name cannot contain control characters such as new lines or tabs.")
-    if name_key(name) == name_key(BOT_NAME):
-        raise ChatError("name_taken", f"The name {BOT_NAME} belongs to the chat bot. Choose another one.", 409)
+    # Invisible characters (zero-width spaces, right-to-left overrides...) would let "B\u200bot" pass for "Bot".
+    if any(is_invisible(char) for char in name):
+        raise ChatError("invalid_name", "A name cannot contain invisible characters (such as zero-width spaces "
+                                        "or text-direction marks). Type it again with letters, digits and spaces.")
+    if looks_like(name, BOT_NAME):
+        raise ChatError("name_taken", f"The name {BOT_NAME} belongs to the chat bot, and {name!r} looks like it. "
+                                      "Choose another one.", 409)
     return name
+
+
+# Letters that render like a Latin one (Cyrillic and Greek lookalikes), and a digit that passes for a letter.
+LOOKALIKES = str.maketrans({
+    "а": "a", "в": "b", "е": "e", "о": "o", "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "і": "i",
+    "α": "a", "β": "b", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t", "υ": "u",
+    "0": "o",
+})
+# Characters Unicode counts as letters or symbols that nonetheless show nothing.
+BLANK_CHARACTERS = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800"}
+
+
+def is_invisible(char):
+    """Format, private-use and unassigned characters, and the few blank letters, show nothing or mislead."""
+    return unicodedata.category(char) in ("Cf", "Co", "Cs", "Cn") or char in BLANK_CHARACTERS
+
+
+def looks_like(name, other):
+    """Whether two names read the same: compatibility forms (Ｂｏｔ), case, accents and lookalike letters aside."""
+    def skeleton(text):
+        text = unicodedata.normalize("NFKD", text).casefold()
+        text = "".join(char for char in text if not unicodedata.combining(char) and not char.isspace())
+        return text.translate(LOOKALIKES)
+    return skeleton(name) == skeleton(other)
 
 
 def name_key(name):
