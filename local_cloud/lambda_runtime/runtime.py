@@ -110,10 +110,14 @@ class LambdaRuntime:
 
     def _start_reaper(self) -> None:
         """The orphan watchdog: if this process dies without close(), it ends what the workers left behind."""
-        self._reaper = subprocess.Popen(
-            [sys.executable, str(REAPER), f"{self._instance}/", str(self._code.root)],
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            env=worker_free_environment(), **processes.new_session())
+        try:
+            self._reaper = subprocess.Popen(
+                [sys.executable, str(REAPER), f"{self._instance}/", str(self._code.root)],
+                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                env=worker_free_environment(), **processes.new_session())
+        except OSError as error:  # the cloud still works; only a kill -9 would leave processes behind
+            log.warning("could not start the orphan watchdog (%s): if this process is killed, the processes "
+                        "its functions started may outlive it", error)
 
     def _tell_reaper(self, line: str) -> None:
         if self._reaper is not None and self._reaper.stdin is not None:
