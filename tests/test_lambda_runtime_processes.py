@@ -5,8 +5,10 @@ from __future__ import annotations
 import base64
 import os
 import re
+import shutil
 import signal
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -139,6 +141,15 @@ def test_a_killed_cloud_leaves_no_process_and_no_code_behind():
 
 
 def owned_code_folders(pid: int) -> list[Path]:
-    import tempfile
-
     return [path for path in Path(tempfile.gettempdir()).glob(f"{code_cache.PREFIX}{pid}-*") if path.is_dir()]
+
+
+def test_a_new_cloud_removes_the_code_a_dead_one_left_behind():
+    left = Path(tempfile.gettempdir()) / f"{code_cache.PREFIX}999999999-{int(time.time())}-left"
+    (left / "fn").mkdir(parents=True)
+    (left / "fn" / "app.py").write_text("X = 1\n")
+    try:
+        with LocalCloud():
+            assert not left.exists()
+    finally:
+        shutil.rmtree(left, ignore_errors=True)

@@ -220,8 +220,10 @@ class LambdaRuntime:
         worker = self._take_spare() or await self._spawn()
         try:
             await worker.wait_ready(INIT_TIMEOUT_SECONDS)
+        except asyncio.TimeoutError:
+            pass  # the init below times out too, and says so
         except BaseException:
-            await worker.kill()
+            await worker.kill()  # cancelled: nobody else knows this worker
             raise
         # Measured now, before the handler's module is imported: what the function uses is counted from here.
         worker.memory = MemoryAccount(spec.memory_size, processes.rss(worker.pid),
