@@ -14,6 +14,8 @@ from . import (
     apigatewayv2_routes,
     apigatewayv2_stages,
     dynamodb_transactions,
+    lambda_code,
+    lambda_lifecycle,
     lambda_runtimes,
 )
 
@@ -42,3 +44,5 @@ def apply(settings: Settings) -> None:
     apigatewayv2_pagination.apply()  # last: it wraps the list operations the others add
     lambda_runtimes.apply()
     dynamodb_transactions.apply()
+    lambda_code.apply()
+    lambda_lifecycle.apply()
