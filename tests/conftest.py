@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 
 import pytest
@@ -17,6 +19,7 @@ os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 # Control secrets of the clouds tests start go to a folder of this run, not the user's own state folder.
 os.environ["LOCAL_CLOUD_STATE_DIR"] = tempfile.mkdtemp(prefix="local-cloud-state-")
+atexit.register(shutil.rmtree, os.environ["LOCAL_CLOUD_STATE_DIR"], ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

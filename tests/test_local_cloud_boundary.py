@@ -387,3 +387,27 @@ def test_secret_files_are_private(tmp_path):
     control.remove_secret(path, again)
     assert not path.exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_accepted_hosts_follow_the_bind_address():
+    from local_cloud import boundary
+    from local_cloud.config import Settings
+
+    loopback = boundary.AcceptedHosts.for_settings(Settings(host="127.0.0.1", port=4566))
+    assert loopback.accepts("[::1]:4566") and loopback.accepts("Localhost:4566")
+    assert not loopback.accepts("192.168.1.5:4566") and not loopback.accepts(None)
+    ipv6 = boundary.AcceptedHosts.for_settings(Settings(host="::1", port=4566))
+    assert ipv6.accepts("[::1]:4566")
+    class_lan = boundary.AcceptedHosts.for_settings(Settings(host="0.0.0.0", port=4566, allow_remote=True))
+    assert class_lan.accepts("192.168.1.5:4566") and class_lan.accepts("[fe80::1]:4566")
+    assert class_lan.accepts("localhost:4566")
+    assert not class_lan.accepts("192.168.1.5:4567") and not class_lan.accepts("evil.example:4566")
+    assert not class_lan.accepts("192.168.1.5.nip.io:4566")
+    on_port_80 = boundary.AcceptedHosts.for_settings(Settings(host="0.0.0.0", port=80, allow_remote=True))
+    assert on_port_80.accepts("10.0.0.2") and on_port_80.accepts("localhost")
+    warning = boundary.remote_warning(Settings(host="0.0.0.0", port=4566, allow_remote=True))
+    assert "every network this machine is on, port 4566" in warning and "run as you" in warning
+    with pytest.raises(boundary.RemoteBindRefused, match="--allow-remote"):
+        boundary.check_bind("192.168.1.5", allow_remote=False)
+    boundary.check_bind("192.168.1.5", allow_remote=True)
+    boundary.check_bind("localhost", allow_remote=False)
