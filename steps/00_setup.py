@@ -22,7 +22,7 @@
 # | 04 | the WebSocket API: routes, integrations, permissions | 15 |
 # | 05 | a deployment and a stage: the chat's URL | 5 |
 # | 06 | a chat between clients right here, and the functions' logs | 15 |
-# | 07 | the clean-up: delete everything you created | 5 |
+# | 10 | the clean-up: delete everything you created | 5 |
 #
 # Every notebook can be re-run, in any order, in a new kernel: it never fails on "already exists"
 # and never creates a second copy. Each one ends with a **check** that says ✅ or ❌ and what to fix.
@@ -80,7 +80,7 @@ print("tags:     ", session.tags)
 #
 # On the local cloud: nothing. On AWS the chat fits in the free tiers of Lambda and DynamoDB on-demand;
 # API Gateway WebSocket APIs cost $1.00 per million messages and $0.25 per million connection-minutes —
-# cents for a workshop. What costs money is **forgetting to clean up**: notebook 07 (or
+# cents for a workshop. What costs money is **forgetting to clean up**: notebook 10 (or
 # `python -m workshop destroy`) deletes everything your prefix created and proves nothing is left.
 #
 # **What could go wrong**

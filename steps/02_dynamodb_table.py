@@ -74,7 +74,7 @@ print(table["TableName"], table["TableStatus"], "· index:",
 # - `ValidationException: ... AttributeDefinitions`: every attribute in `AttributeDefinitions` must be used
 #   in a key (of the table or an index), and every key attribute must be declared.
 # - A table's key cannot change. If the check says the key or index is wrong, delete the table
-#   (notebook 07) and run this notebook again.
+#   (notebook 10) and run this notebook again.
 
 # %% [markdown]
 # ## Check

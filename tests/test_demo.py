@@ -29,7 +29,7 @@ CHAT_LINES = [
 ]
 CHECK_LINES = [rf"✔ check {number}: (\d+)/\1 items" for number in ("00", "01", "02", "03", "04", "05", "06")]
 END_LINES = [
-    r"✔ 07_cleanup deleted \d+ resources in .* nothing of prefix 'demo' is left",
+    r"✔ 10_cleanup deleted \d+ resources in .* nothing of prefix 'demo' is left",
     r"✔ local cloud shut down",
     r"Everything worked, in \d+\.\d s\.",
 ]

@@ -26,7 +26,7 @@ def run_notebook(step) -> str:
 
 @pytest.mark.slow
 def test_all_notebooks_twice_then_nothing_is_left(cloud):
-    """Round 1 builds and chats (00–06); round 2 re-runs every notebook over it in new kernels, 07 last; 07 again."""
+    """Round 1 builds and chats (00–06); round 2 re-runs every notebook over it in new kernels, 10 last; 10 again."""
     with target(cloud, prefix="nb"):
         for round_number, steps in ((1, STEPS[:-1]), (2, STEPS), (3, STEPS[-1:])):
             outputs = {step.number: run_notebook(step) for step in steps}
@@ -38,6 +38,6 @@ def test_all_notebooks_twice_then_nothing_is_left(cloud):
             if round_number == 2:  # re-run over what round 1 built: reused, nothing duplicated
                 assert "The role already exists" in outputs["01"] and "Found API" in outputs["04"]
                 assert "unchanged nb-connect" in outputs["03"]
-            if "07" in outputs:
-                assert "✅ nothing with prefix 'nb' is left" in outputs["07"]
+            if "10" in outputs:
+                assert "✅ nothing with prefix 'nb' is left" in outputs["10"]
                 assert find_leftovers(setup()) == []

@@ -34,7 +34,7 @@ def test_the_target_is_the_endpoint_with_the_local_account(session, cloud):
 
 
 def test_the_script_runs_from_a_terminal_inside_steps(cloud):
-    # (test_step_07 runs a script from the repository root)
+    # (test_step_10 runs a script from the repository root)
     environment = {**os.environ, **cloud.environ, "WORKSHOP_PREFIX": "terminal"}
     result = subprocess.run([sys.executable, "00_setup.py"], cwd=ROOT / "steps", env=environment,
                             capture_output=True, text=True, timeout=120)

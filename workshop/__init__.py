@@ -10,7 +10,7 @@ Typical use (a notebook, a step script, a test or the demo):
     from workshop.deploy import deploy_all
     from workshop.cleanup import destroy_all
     url = deploy_all().url            # steps 01–05, the notebooks' own code
-    destroy_all(dry_run=True)         # step 07, listing only
+    destroy_all(dry_run=True)         # step 10, listing only
 """
 
 from .checks import CheckResult, StepCheckFailed, check

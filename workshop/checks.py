@@ -137,7 +137,7 @@ def check_02(session: WorkshopSession, c: _Collector) -> None:
           "wait a few seconds and run this check again")
     keys = {k["AttributeName"]: k["KeyType"] for k in table["KeySchema"]}
     c.add(keys == {"connectionId": "HASH"}, "its key is connectionId (a string)",
-          f"delete the table (run step 07) and {_rerun('02')}: a key cannot be changed")
+          f"delete the table (run step 10) and {_rerun('02')}: a key cannot be changed")
     billing = table.get("BillingModeSummary", {}).get("BillingMode")
     c.add(billing == "PAY_PER_REQUEST", "it bills on demand (no capacity to pay for when idle)",
           "update_table(BillingMode='PAY_PER_REQUEST')")
@@ -146,7 +146,7 @@ def check_02(session: WorkshopSession, c: _Collector) -> None:
     ok = index is not None and [k["AttributeName"] for k in index["KeySchema"]] == ["nameKey"] \
         and index["Projection"]["ProjectionType"] == "ALL"
     c.add(ok, f"index {names.name_index} on nameKey (projection ALL) exists",
-          f"delete the table (run step 07) and {_rerun('02')}")
+          f"delete the table (run step 10) and {_rerun('02')}")
     if index is not None:
         c.add(index.get("IndexStatus", "ACTIVE") == "ACTIVE", "the index is ACTIVE", "wait and check again")
     tags = {t["Key"]: t["Value"] for t in session.client("dynamodb").list_tags_of_resource(
@@ -191,11 +191,11 @@ def check_04(session: WorkshopSession, c: _Collector) -> None:
     if not c.add(len(apis) >= 1, f"WebSocket API {names.api} exists", _rerun("04")):
         return
     c.add(len(apis) == 1, f"exactly one API is named {names.api} (found {len(apis)})",
-          "run step 07 to delete them all, then steps 04 and 05 again")
+          "run step 10 to delete them all, then steps 04 and 05 again")
     api = apis[0]
     api_id = api["ApiId"]
     c.add(api.get("ProtocolType") == "WEBSOCKET" and api.get("RouteSelectionExpression") == "$request.body.action",
-          "it is a WEBSOCKET API routing on $request.body.action", "step 07, then " + _rerun("04"))
+          "it is a WEBSOCKET API routing on $request.body.action", "step 10, then " + _rerun("04"))
     c.add(_tags_ok(api.get("Tags"), session.prefix), "the API is tagged for this learner", _rerun("04"))
     routes = lookup.routes(session, api_id)
     integrations = lookup.integrations(session, api_id)
@@ -258,17 +258,17 @@ def check_06(session: WorkshopSession, c: _Collector) -> None:
         c.add(error is None, what, f"{error} → look at the functions' logs in notebook 06, fix, and re-run step 03")
 
 
-def check_07(session: WorkshopSession, c: _Collector) -> None:
+def check_10(session: WorkshopSession, c: _Collector) -> None:
     from .cleanup import find_leftovers
 
     leftovers = find_leftovers(session)
     c.add(not leftovers, f"nothing with prefix {session.prefix!r} is left",
-          "still there: " + ", ".join(f"{kind} {name}" for kind, name, _ in leftovers) + " → " + _rerun("07"))
+          "still there: " + ", ".join(f"{kind} {name}" for kind, name, _ in leftovers) + " → " + _rerun("10"))
 
 
 CHECKS: dict[str, Callable[[WorkshopSession, _Collector], None]] = {
     "00": check_00, "01": check_01, "02": check_02, "03": check_03,
-    "04": check_04, "05": check_05, "06": check_06, "07": check_07,
+    "04": check_04, "05": check_05, "06": check_06, "10": check_10,
 }
 
 

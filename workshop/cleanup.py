@@ -1,4 +1,4 @@
-"""Find what this prefix created (for step 07's dry run and its proof), and destroy it by running step 07."""
+"""Find what this prefix created (for step 10's dry run and its proof), and destroy it by running step 10."""
 
 from __future__ import annotations
 
@@ -36,5 +36,5 @@ def find_leftovers(session: WorkshopSession) -> list[tuple[str, str, str]]:
 
 
 def destroy_all(dry_run: bool = False, *, quiet: bool = True) -> StepRun:
-    """Run step 07 (the cleanup notebook's code): list everything of this prefix, then delete it unless dry_run."""
-    return run_step("07", quiet=quiet, env={"WORKSHOP_DRY_RUN": "1" if dry_run else "0"})
+    """Run step 10 (the cleanup notebook's code): list everything of this prefix, then delete it unless dry_run."""
+    return run_step("10", quiet=quiet, env={"WORKSHOP_DRY_RUN": "1" if dry_run else "0"})

@@ -24,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     deploy = sub.add_parser("deploy", parents=[common], help="run steps 01–05 and print the chat's WebSocket URL")
     deploy.add_argument("--verbose", action="store_true", help="show everything each step prints")
-    destroy = sub.add_parser("destroy", parents=[common], help="run step 07: delete everything of this prefix")
+    destroy = sub.add_parser("destroy", parents=[common], help="run step 10: delete everything of this prefix")
     destroy.add_argument("--dry-run", action="store_true", help="only list what would be deleted")
     check = sub.add_parser("check", parents=[common], help="check one step, or all of 00–06, on the current target")
     check.add_argument("step", nargs="?", choices=[s.number for s in STEPS], help="step number, e.g. 03")
@@ -100,7 +100,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .session import setup
 
     session = setup()
-    numbers = [args.step] if args.step else [s.number for s in STEPS if s.number != "07"]
+    numbers = [args.step] if args.step else [s.number for s in STEPS if s.number != "10"]
     results = [check(number, session, raise_on_failure=False) for number in numbers]
     if len(results) > 1:
         print("\nSummary: " + "  ".join(f"{r.step} {'✅' if r.ok else '❌'}" for r in results))

@@ -301,7 +301,7 @@ def run_checks(out: Transcript, session: Any) -> None:
 
 
 def run_cleanup(out: Transcript, session: Any) -> None:
-    """Step 07, then its check (the same one the cleanup notebook ends with): nothing of the prefix is left."""
+    """Step 10, then its check (the same one the cleanup notebook ends with): nothing of the prefix is left."""
     from workshop import check
     from workshop.cleanup import destroy_all, find_leftovers
 
@@ -310,10 +310,10 @@ def run_cleanup(out: Transcript, session: Any) -> None:
     try:
         destroy_all(dry_run=False, quiet=True)
     except Exception as error:  # noqa: BLE001 - reported; the check below lists the leftovers
-        out.fail(f"07_cleanup failed: {type(error).__name__}: {error}")
+        out.fail(f"10_cleanup failed: {type(error).__name__}: {error}")
     seconds = time.perf_counter() - started
-    result = check("07", session, quiet=True, raise_on_failure=False)
-    out.expect(result.ok, f"07_cleanup deleted {before} resources in {seconds:.1f} s; check 07: nothing of prefix "
+    result = check("10", session, quiet=True, raise_on_failure=False)
+    out.expect(result.ok, f"10_cleanup deleted {before} resources in {seconds:.1f} s; check 10: nothing of prefix "
                f"{session.prefix!r} is left", "; ".join(item.what + " " + item.fix for item in result.failures))
 
 
@@ -355,7 +355,7 @@ def run_demo(target: str, prefix: str, keep: bool, out: Transcript) -> int:
                 if keep:
                     wait_for_ctrl_c(out, url)
         finally:
-            out.heading("Clean-up (step 07)")
+            out.heading("Clean-up (step 10)")
             run_cleanup(out, session)
     out.heading("Result")
     seconds = time.perf_counter() - started
@@ -374,7 +374,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m workshop demo",
         description="Run the whole workshop as one demo: start a private local cloud, deploy steps 00–05, "
-        "chat between three members, check every step, clean up with step 07 and stop the cloud.",
+        "chat between three members, check every step, clean up with step 10 and stop the cloud.",
     )
     parser.add_argument("--keep", action="store_true",
                         help="leave the chat running and print how to join it, until Ctrl-C")

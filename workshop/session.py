@@ -118,7 +118,7 @@ def _confirm_aws(account_id: str, region: str, prefix: str) -> None:
         return
     print(f"You chose real AWS: account {account_id}, region {region}, prefix {prefix!r}.")
     print("The workshop will create an IAM role, a DynamoDB table, 7 Lambda functions and a WebSocket API "
-          "there. They cost little, but leftovers can bill: finish with 07_cleanup (python -m workshop destroy).")
+          "there. They cost little, but leftovers can bill: finish with 10_cleanup (python -m workshop destroy).")
     answer = os.environ.get("WORKSHOP_CONFIRM", "").strip().lower()
     if answer != "yes":
         if not _interactive():

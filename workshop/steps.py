@@ -49,7 +49,7 @@ STEPS: list[Step] = [
     Step("04", "websocket_api", "The WebSocket API: routes, integrations, permissions", 15),
     Step("05", "deploy_stage", "Deployment and stage: the chat's URL", 5),
     Step("06", "chat", "Chatting from the notebook, and reading the logs", 15),
-    Step("07", "cleanup", "Cleaning up: delete everything this prefix created", 5),
+    Step("10", "cleanup", "Cleaning up: delete everything this prefix created", 5),
 ]
 DEPLOY_STEPS = ["01", "02", "03", "04", "05"]
 
@@ -80,7 +80,7 @@ def run_step(number: str | int, *, quiet: bool = False, env: dict[str, str] | No
     """Run steps/NN_*.py in this process (the notebook's cells, top to bottom); raise if its check fails.
 
     quiet=True captures the step's printed output in StepRun.output instead of printing it.
-    env sets environment variables for the duration of the step (e.g. WORKSHOP_DRY_RUN=1 for step 07).
+    env sets environment variables for the duration of the step (e.g. WORKSHOP_DRY_RUN=1 for step 10).
     """
     step = get_step(number)
     buffer = io.StringIO()

@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 07 · Cleaning up: delete everything this prefix created (about 5 minutes)
+# # 10 · Cleaning up: delete everything this prefix created (about 5 minutes)
 #
 # Leftover resources are where surprise bills come from. This notebook deletes everything **your prefix**
 # created — and nothing else: it only looks at the exact names derived from your prefix, so in a shared
@@ -11,7 +11,7 @@
 
 # %%
 # The helpers live in the `workshop` package at the repository's root: make it importable whether this
-# runs as a notebook (in notebooks/) or as a script (python steps/07_cleanup.py).
+# runs as a notebook (in notebooks/) or as a script (python steps/10_cleanup.py).
 import sys
 from pathlib import Path
 
@@ -140,4 +140,4 @@ if not dry_run:
 if dry_run:
     print("Dry run: the check runs after a real clean-up.")
 else:
-    check("07")
+    check("10")

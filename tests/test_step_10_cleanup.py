@@ -1,4 +1,4 @@
-"""Step 07 on a fresh local cloud: a dry run deletes nothing, the clean-up leaves nothing, and re-runs are safe."""
+"""Step 10 on a fresh local cloud: a dry run deletes nothing, the clean-up leaves nothing, and re-runs are safe."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def test_a_dry_run_lists_everything_and_deletes_nothing(session):
 
 def test_the_script_cleans_up_and_proves_nothing_is_left(session, cloud):
     environment = {**os.environ, **cloud.environ, "WORKSHOP_PREFIX": "chat"}
-    result = subprocess.run([sys.executable, "steps/07_cleanup.py"], cwd=ROOT, env=environment,
+    result = subprocess.run([sys.executable, "steps/10_cleanup.py"], cwd=ROOT, env=environment,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "✅ nothing with prefix 'chat' is left" in result.stdout
@@ -47,7 +47,7 @@ def test_the_script_cleans_up_and_proves_nothing_is_left(session, cloud):
 def test_rerunning_on_an_empty_target_is_fine(session):
     run = destroy_all()
     assert "0 resources of prefix 'chat'" in run.output
-    assert check("07", session, quiet=True, raise_on_failure=False).ok
+    assert check("10", session, quiet=True, raise_on_failure=False).ok
 
 
 def test_the_check_notices_leftovers(session):
@@ -55,7 +55,7 @@ def test_the_check_notices_leftovers(session):
         TableName="chat-connections", BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[{"AttributeName": "connectionId", "AttributeType": "S"}],
         KeySchema=[{"AttributeName": "connectionId", "KeyType": "HASH"}])
-    result = check("07", session, quiet=True, raise_on_failure=False)
+    result = check("10", session, quiet=True, raise_on_failure=False)
     assert not result.ok and "table chat-connections" in result.failures[0].fix
     destroy_all()
-    assert check("07", session, quiet=True, raise_on_failure=False).ok
+    assert check("10", session, quiet=True, raise_on_failure=False).ok
