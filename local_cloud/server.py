@@ -39,7 +39,7 @@ class LocalCloudServer:
         self.gateway = Gateway(self.settings, self.runtime)
         self.stopped = asyncio.Event()
         self._runner: web.AppRunner | None = None
-        # Rebuilt once the port is known; until then it accepts no Host at all.
+        # Built again in start() once the port is known (port 0: a free one, chosen at bind).
         self.boundary = boundary.Boundary(self.settings)
         self.secret: str | None = None
         self.secret_path: Path | None = None
