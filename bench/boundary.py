@@ -131,6 +131,9 @@ def measure_end_to_end() -> None:
         api.create_stage(ApiId=api_id, StageName="dev", AutoDeploy=True)
         ws = websocket.create_connection(f"{cloud.ws_base}/{api_id}/dev", timeout=10)
         threading.Thread(target=drain, args=(ws,), daemon=True).start()
+        deadline = time.monotonic() + 10
+        while not server.gateway.connections and time.monotonic() < deadline:
+            time.sleep(0.01)  # the gateway registers the socket just after the handshake
         connection_id = next(iter(server.gateway.connections))
         management = cloud.client("apigatewaymanagementapi", endpoint_url=f"{cloud.endpoint_url}/{api_id}/dev")
 
