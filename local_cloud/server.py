@@ -14,6 +14,7 @@ from .config import Settings
 from .gateway import Gateway
 from .lambda_runtime import LambdaRuntime
 from .moto_bridge import MotoBridge
+from .s3_website import S3WebsiteEndpoint, website_host, website_url
 
 log = logging.getLogger("local_cloud")
 
@@ -32,6 +33,7 @@ class LocalCloudServer:
         self.moto = MotoBridge()
         self.runtime = LambdaRuntime(self.settings)
         self.gateway = Gateway(self.settings, self.runtime)
+        self.websites = S3WebsiteEndpoint()
         self.stopped = asyncio.Event()
         self._runner: web.AppRunner | None = None
 
@@ -43,6 +45,11 @@ class LocalCloudServer:
     async def front_door(self, request: web.Request) -> web.StreamResponse:
         """Send each request to the part that owns it; everything else is moto's."""
         path = request.path
+        # A website host (BUCKET.s3-website.localhost:PORT) reaches S3's website endpoint and nothing else:
+        # a page served from a bucket gains no access to the API, invoke, @connections or control paths.
+        bucket = website_host(request.host or "", self.settings.port)
+        if bucket is not None:
+            return await self.websites.handle(request, bucket)
         if request.headers.get("Upgrade", "").lower() == "websocket":
             return await self.gateway.handle_websocket(request)
         if "/@connections/" in path or path.startswith("/@connections"):
@@ -69,6 +76,7 @@ class LocalCloudServer:
             "endpoint_url": self.settings.http_url,
             "websocket_base": self.settings.ws_url,
             "region": self.settings.region,
+            "website_url_pattern": website_url("{bucket}", self.settings.port),
         }
 
     async def start(self) -> None:
