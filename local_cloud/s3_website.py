@@ -7,7 +7,7 @@ served from a bucket gains nothing on the cloud's API paths (the front door answ
 
 As on AWS, a request is anonymous: an object is served only when the bucket's Block Public Access settings
 let a public policy work and the bucket policy allows `s3:GetObject` to everyone. A new bucket blocks
-public access (AWS's default since April 2023), so forgetting `put_public_access_block` fails here too.
+public access (AWS's default since April 2023, see patches/s3_block_public_access.py).
 """
 
 from __future__ import annotations
@@ -113,19 +113,16 @@ def policy_allows_public_read(policy: str | bytes | None, bucket: str, key: str)
 def public_policy_blocked(block: Any) -> str | None:
     """Why Block Public Access stops a public bucket policy, or None when it does not.
 
-    `block` is moto's PublicAccessBlock (None when put_public_access_block was never called: AWS then
-    applies its defaults, all four settings on).
+    `block` is moto's PublicAccessBlock: a new bucket has all four settings on (the patch
+    s3_block_public_access does that, as AWS does); None after delete_public_access_block (nothing blocked).
     """
     if block is None:
-        return ("the bucket has no Public Access Block configuration, so AWS's default applies: all public "
-                "access is blocked. Call s3.put_public_access_block(...) with BlockPublicPolicy=False and "
-                "RestrictPublicBuckets=False before put_bucket_policy")
+        return None
     if block.restrict_public_buckets:
-        return ("RestrictPublicBuckets is true: AWS ignores the bucket's public policy for anonymous readers. "
-                "Set it to False with s3.put_public_access_block(...)")
-    if block.block_public_policy:
-        return ("BlockPublicPolicy is true: on AWS put_bucket_policy with a public policy is refused "
-                "(AccessDenied). Set it to False with s3.put_public_access_block(...), then put the policy again")
+        return ("RestrictPublicBuckets is true (a new bucket's default): AWS ignores the bucket's public policy "
+                "for anonymous readers. Set it and BlockPublicPolicy to False with s3.put_public_access_block(...), "
+                "then put the bucket policy")
+    # BlockPublicPolicy stops new public policies (put_bucket_policy answers AccessDenied), not reads.
     return None
 
 

@@ -82,9 +82,11 @@ def test_no_policy_or_a_broken_one_makes_nothing_public():
 
 def test_block_public_access_as_aws_applies_it():
     assert public_policy_blocked(OPEN) is None
-    assert "AWS's default" in public_policy_blocked(None)  # a new bucket: everything blocked
-    assert "RestrictPublicBuckets" in public_policy_blocked(SimpleNamespace(**{**vars(OPEN), "restrict_public_buckets": True}))
-    assert "BlockPublicPolicy" in public_policy_blocked(SimpleNamespace(**{**vars(OPEN), "block_public_policy": True}))
+    assert public_policy_blocked(None) is None  # after delete_public_access_block nothing is blocked
+    restricted = SimpleNamespace(**{**vars(OPEN), "restrict_public_buckets": True})
+    assert "RestrictPublicBuckets" in public_policy_blocked(restricted)
+    # BlockPublicPolicy refuses new public policies (see the patch), but a policy already there still works.
+    assert public_policy_blocked(SimpleNamespace(**{**vars(OPEN), "block_public_policy": True})) is None
 
 
 # -- real HTTP to a running local cloud -------------------------------------------------------------------
@@ -129,11 +131,35 @@ def test_a_bucket_that_is_not_a_website_is_not_served(cloud, s3):
     assert status == 404 and b"NoSuchBucket" in body
 
 
-def test_a_new_bucket_blocks_public_access_like_aws(cloud, s3):
-    s3.put_bucket_website(Bucket=BUCKET, WebsiteConfiguration={"IndexDocument": {"Suffix": "index.html"}})
-    s3.put_bucket_policy(Bucket=BUCKET, Policy=PUBLIC_READ)
-    status, _, body = request(cloud, "GET", "/")
-    assert status == 403 and b"AccessDenied" in body and b"put_public_access_block" in body
+def test_a_new_bucket_blocks_public_access_like_aws(cloud):
+    """Since April 2023 AWS turns Block Public Access on for every new bucket."""
+    s3 = cloud.client("s3")
+    s3.create_bucket(Bucket="fresh-bucket-1")
+    settings = s3.get_public_access_block(Bucket="fresh-bucket-1")["PublicAccessBlockConfiguration"]
+    assert settings == {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+                        "RestrictPublicBuckets": True}
+    public = PUBLIC_READ.replace(BUCKET, "fresh-bucket-1")
+    with pytest.raises(s3.exceptions.ClientError) as refused:
+        s3.put_bucket_policy(Bucket="fresh-bucket-1", Policy=public)
+    error = refused.value.response["Error"]
+    assert error["Code"] == "AccessDenied" and refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert "BlockPublicPolicy" in error["Message"] and "put_public_access_block" in error["Message"]
+
+    # A policy that is not public is fine; and the website still serves nothing while reads are restricted.
+    s3.put_bucket_policy(Bucket="fresh-bucket-1", Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::fresh-bucket-1/*"}]}))
+    s3.put_bucket_website(Bucket="fresh-bucket-1", WebsiteConfiguration={"IndexDocument": {"Suffix": "index.html"}})
+    s3.put_object(Bucket="fresh-bucket-1", Key="index.html", Body=b"hi", ContentType="text/html")
+    status, _, body = request(cloud, "GET", "/", host=f"fresh-bucket-1.s3-website.localhost:{cloud.port}")
+    assert status == 403 and b"RestrictPublicBuckets" in body
+
+    # Opened as step 07 does it, the public policy is accepted.
+    s3.put_public_access_block(Bucket="fresh-bucket-1", PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": False, "RestrictPublicBuckets": False})
+    s3.put_bucket_policy(Bucket="fresh-bucket-1", Policy=public)
+    status, _, body = request(cloud, "GET", "/", host=f"fresh-bucket-1.s3-website.localhost:{cloud.port}")
+    assert (status, body) == (200, b"hi")
 
 
 def test_without_a_public_policy_nothing_is_served(cloud, s3):

@@ -14,6 +14,7 @@ from . import (
     apigatewayv2_routes,
     apigatewayv2_stages,
     lambda_runtimes,
+    s3_block_public_access,
 )
 
 _applied = False
@@ -40,3 +41,4 @@ def apply(settings: Settings) -> None:
     apigatewayv2_endpoint.apply()
     apigatewayv2_pagination.apply()  # last: it wraps the list operations the others add
     lambda_runtimes.apply()
+    s3_block_public_access.apply()
