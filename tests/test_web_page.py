@@ -104,7 +104,7 @@ def test_the_site_serves_the_page_with_its_labelled_controls(open_page):
     expect(page.get_by_role("status")).to_contain_text("Connected")
 
 
-def test_two_people_chat_through_the_deployed_site(open_page, tmp_path):
+def test_two_people_chat_through_the_deployed_site(open_page):
     alice = open_page()
     join(alice, "Alice")
     expect(members(alice)).to_have_text(["Alice"])
@@ -176,7 +176,7 @@ def test_the_page_reconnects_when_the_connection_drops(open_page, cloud):
     expect(conversation(dana)).to_contain_text("Dana: still here")
 
 
-def test_without_a_websocket_url_the_page_says_how_to_give_one(browser, site, tmp_path):
+def test_without_a_websocket_url_the_page_says_how_to_give_one(browser, site):
     context = browser.new_context()
     try:
         page = context.new_page()
@@ -185,3 +185,13 @@ def test_without_a_websocket_url_the_page_says_how_to_give_one(browser, site, tm
         expect(page.get_by_role("status")).to_contain_text("?ws=", timeout=WAIT_MS)
     finally:
         context.close()
+
+
+def test_the_labels_switch_to_portuguese(open_page):
+    page = open_page("?lang=pt-BR")
+    for label in ("Nome", "Mensagem"):
+        expect(page.get_by_role("textbox", name=label)).to_be_visible()
+    for button in ("Entrar", "Enviar", "Sair"):
+        expect(page.get_by_role("button", name=button, exact=True)).to_be_visible()
+    expect(page.get_by_role("list", name="Membros")).to_be_attached()
+    expect(page.locator("html")).to_have_attribute("lang", "pt-BR")

@@ -95,7 +95,7 @@ function showJoined(joined) {
 
 // -- the connection -------------------------------------------------------------------------------
 
-function open(name = null) {
+function connect(name = null) {
   clearTimeout(state.retryTimer);
   state.leaving = false;
   state.asked = name;
@@ -104,7 +104,9 @@ function open(name = null) {
   const url = name ? `${state.url}${state.url.includes("?") ? "&" : "?"}name=${encodeURIComponent(name)}` : state.url;
   const socket = new WebSocket(url);
   let opened = false;
+  const previous = state.socket;
   state.socket = socket;
+  if (previous) previous.close(1000, "replaced"); // its close handler sees it was replaced and does nothing
 
   socket.addEventListener("open", () => {
     opened = true;
@@ -133,12 +135,12 @@ function open(name = null) {
     const seconds = RETRY_SECONDS[Math.min(state.retries, RETRY_SECONDS.length - 1)];
     state.retries += 1;
     setStatus(t("reconnecting", { seconds }));
-    state.retryTimer = setTimeout(() => open(state.name), seconds * 1000);
+    state.retryTimer = setTimeout(() => connect(state.name), seconds * 1000);
   });
 }
 
 function openThenAsk(name) {
-  open(null);
+  connect(null);
   state.socket.addEventListener("open", () => send({ action: "setName", name }), { once: true });
   state.asked = name;
 }
@@ -188,7 +190,7 @@ function join(event) {
   if (send({ action: "setName", name })) {
     state.asked = name; // the answer (members, or an error) tells whether it worked
   } else {
-    open(name);
+    connect(name);
   }
 }
 
@@ -251,7 +253,7 @@ async function start() {
   state.url = config.websocketUrl;
   const name = (params.get("name") || "").trim();
   $("name").value = name;
-  open(name || null);
+  connect(name || null);
   (name ? $("message") : $("name")).focus();
 }
 
