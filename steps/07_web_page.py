@@ -23,6 +23,7 @@ sys.path.insert(0, str(next(p for p in [here, *here.parents] if (p / "workshop")
 # %%
 import json
 import os
+import time
 
 from workshop import check, lookup, setup
 from workshop.steps import PROJECT_ROOT, NotReady
@@ -102,7 +103,16 @@ public_read = {
         "Resource": f"arn:aws:s3:::{bucket}/*",
     }],
 }
-s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(public_read))
+# AWS may take a few seconds to apply the new Block Public Access settings: until then the public policy
+# is refused with AccessDenied, so we try again a few times before giving up.
+for attempt in range(6):
+    try:
+        s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(public_read))
+        break
+    except s3.exceptions.ClientError as error:
+        if error.response["Error"]["Code"] != "AccessDenied" or attempt == 5:
+            raise
+        time.sleep(2)
 print(json.dumps(public_read, indent=2))
 
 # %% [markdown]
