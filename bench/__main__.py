@@ -7,7 +7,11 @@ import importlib
 
 # name on the command line -> module in bench/ with a main()
 BENCHMARKS = {"lambda": "bench.lambda_runtime", "gateway": "bench.gateway", "chat": "bench.chat_broadcast",
+<<<<<<< HEAD
               "web": "bench.web_page"}
+=======
+              "dynamodb": "bench.dynamodb_transactions", "stale": "bench.chat_stale_members"}
+>>>>>>> main
 
 
 def main() -> None:
