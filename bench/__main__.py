@@ -7,11 +7,7 @@ import importlib
 
 # name on the command line -> module in bench/ with a main()
 BENCHMARKS = {"lambda": "bench.lambda_runtime", "gateway": "bench.gateway", "chat": "bench.chat_broadcast",
-<<<<<<< HEAD
-              "web": "bench.web_page"}
-=======
-              "dynamodb": "bench.dynamodb_transactions", "stale": "bench.chat_stale_members"}
->>>>>>> main
+              "dynamodb": "bench.dynamodb_transactions", "stale": "bench.chat_stale_members", "web": "bench.web_page"}
 
 
 def main() -> None:
