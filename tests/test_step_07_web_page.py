@@ -83,6 +83,12 @@ def test_url_prints_one_line_each(runs, cloud):
     assert web.stdout == lookup.deployed_website_url(session) + "\n"
 
 
+def test_status_shows_the_web_page(runs, cloud):
+    status = workshop("status", env={**cloud.environ, "WORKSHOP_PREFIX": "chat"})
+    assert f"Web page: {lookup.deployed_website_url(setup())}" in status.stdout
+    assert "bucket    chat-web-" in status.stdout
+
+
 def test_url_says_what_to_run_when_nothing_is_deployed(runs, cloud):
     env = {**cloud.environ, "WORKSHOP_PREFIX": "nobody"}
     for args, hint in ((["url"], "python -m workshop deploy"), (["url", "--web"], "notebook 07")):

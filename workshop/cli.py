@@ -138,6 +138,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     url = lookup.websocket_url(session)
     if url:
         print(f"Chat URL: {url}")
+    page = lookup.deployed_website_url(session)
+    if page:
+        print(f"Web page: {page}")
     return 0
 
 
