@@ -21,6 +21,10 @@ class ServerProcess:
         return self.process.pid
 
     @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
+    @property
     def running(self) -> bool:
         return self.process.poll() is None
 
@@ -48,13 +52,14 @@ class ServerProcess:
         return f"<server-way chat pid {self.pid} at {self.url}{'' if self.running else ' (stopped)'}>"
 
 
-def launch(timeout: float = 30.0) -> ServerProcess:
-    """Run `python -m server_way --port 0 --exit-with-stdin` and wait for its `listening on ws://...` line.
+def launch(port: int = 0, timeout: float = 30.0) -> ServerProcess:
+    """Run `python -m server_way --port PORT --exit-with-stdin` and wait for its `listening on ws://...` line.
 
-    The pipe on its standard input ties it to this Python process: if this one dies, the server stops too.
+    Port 0 picks a free one. The pipe on its standard input ties it to this Python process: if this one
+    dies, the server stops too.
     """
     process = subprocess.Popen(
-        [sys.executable, "-m", "server_way", "--port", "0", "--exit-with-stdin"],
+        [sys.executable, "-m", "server_way", "--port", str(port), "--exit-with-stdin"],
         cwd=PROJECT_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )
     first_line: list[str] = []

@@ -258,6 +258,65 @@ def check_06(session: WorkshopSession, c: _Collector) -> None:
         c.add(error is None, what, f"{error} → look at the functions' logs in notebook 06, fix, and re-run step 03")
 
 
+def check_08(session: WorkshopSession, c: _Collector) -> None:
+    import json
+
+    names = session.names
+    found = lookup.function(session, names.counter_function)
+    if not c.add(found is not None, f"function {names.counter_function} exists", _rerun("08")):
+        return
+    config = found["Configuration"]
+    role = lookup.role(session)
+    c.add(role is not None and config["Role"] == role["Arn"] and _tags_ok(found.get("Tags"), session.prefix),
+          f"  it runs with the chat's role {names.role} and is tagged for this learner", _rerun("08"))
+    lambda_client = session.client("lambda")
+    answers = [json.loads(lambda_client.invoke(FunctionName=names.counter_function, Payload=b"{}")["Payload"].read())
+               for _ in range(2)]
+    first, second = answers
+    c.add(first.get("environment") == second.get("environment")
+          and second.get("invocations_here") == first.get("invocations_here", 0) + 1,
+          "two invokes in a row: the warm environment kept its counter (module state lives as long as the environment)",
+          f"it answered {answers}; {_rerun('08')}")
+    from .local_settings import SettingsUnavailable, spare_workers
+
+    try:
+        spares = spare_workers(session)
+    except SettingsUnavailable:
+        return  # AWS, or another emulator: nothing was turned off
+    c.add(spares >= 1, "the local cloud keeps a spare worker again (08 turns it off only to measure)",
+          "run the last cells of notebook 08, or restart the local cloud")
+
+
+def check_09(session: WorkshopSession, c: _Collector) -> None:
+    from . import prices
+
+    try:
+        found = prices.load()
+        trouble = prices.problems(found)
+        c.add(not trouble, f"the prices file is dated ({found.as_of}) and names a source for every price",
+              "; ".join(trouble) + f" → fix {prices.PRICES_FILE.name} in workshop/data/")
+    except (OSError, ValueError, KeyError) as error:
+        c.add(False, "the prices file can be read", f"{type(error).__name__}: {error} → restore workshop/data/ from git")
+    import json
+
+    import server_way
+    import websocket
+
+    from .chat_probe import wait_for
+
+    try:
+        with server_way.launch() as server:
+            member = websocket.create_connection(server.url, timeout=10)
+            member.send(json.dumps({"action": "setName", "name": "Checker"}))
+            answered = wait_for(member, lambda frame: frame.get("members") == ["Checker"], timeout=10)
+            member.close()
+        error = None if answered else "it did not answer setName with the members list"
+    except (RuntimeError, OSError, websocket.WebSocketException) as problem:
+        error = f"{type(problem).__name__}: {problem}"
+    c.add(error is None, "the server-way chat starts on a free loopback port and answers a member",
+          f"{error} → run `python -m server_way` in a terminal to see why")
+
+
 def check_10(session: WorkshopSession, c: _Collector) -> None:
     from .cleanup import find_leftovers
 
@@ -268,7 +327,7 @@ def check_10(session: WorkshopSession, c: _Collector) -> None:
 
 CHECKS: dict[str, Callable[[WorkshopSession, _Collector], None]] = {
     "00": check_00, "01": check_01, "02": check_02, "03": check_03,
-    "04": check_04, "05": check_05, "06": check_06, "10": check_10,
+    "04": check_04, "05": check_05, "06": check_06, "08": check_08, "09": check_09, "10": check_10,
 }
 
 
