@@ -67,6 +67,9 @@ class LocalCloudServer:
 
     async def change_settings(self, request: web.Request) -> web.Response:
         """GET: the settings that can change while running; POST {"lambda_spare_workers": 0}: change them."""
+        if "Origin" in request.headers:  # a web page the learner visits must not reconfigure the cloud
+            return web.json_response({"message": "browser requests may not change the local cloud's settings"},
+                                     status=403)
         if request.method == "POST":
             try:
                 wanted = await request.json()

@@ -161,7 +161,7 @@ lambda_client.update_function_configuration(
 lambda_client.get_waiter("function_updated_v2").wait(FunctionName=counter)
 
 starts = []
-for number in range(1, 6):
+for _ in range(5):
     began = time.perf_counter()
     response = lambda_client.invoke(FunctionName=counter, Payload=b"{}", LogType="Tail")
     waited_ms = (time.perf_counter() - began) * 1000

@@ -263,7 +263,7 @@ shape = loads["startup"]
 members_axis = [round(10 ** (exponent / 4)) for exponent in range(4, 23)]  # 10 to about 300,000 users
 messages_axis = [m * shape["hours_online"] * shape["messages_per_hour"] for m in members_axis]
 serverless_axis = [sum(serverless_cost({**shape, "members": m}).values()) for m in members_axis]
-crossing = next((messages for messages, usd in zip(messages_axis, serverless_axis) if usd > server_total), None)
+crossing = next((messages for messages, usd in zip(messages_axis, serverless_axis, strict=True) if usd > server_total), None)
 
 figure, axes = plt.subplots(figsize=(8, 4.5))
 axes.loglog(messages_axis, serverless_axis, label="serverless chat (pay per use)")

@@ -299,8 +299,9 @@ def check_09(session: WorkshopSession, c: _Collector) -> None:
         c.add(False, "the prices file can be read", f"{type(error).__name__}: {error} → restore workshop/data/ from git")
     import json
 
-    import server_way
     import websocket
+
+    import server_way
 
     from .chat_probe import wait_for
 
