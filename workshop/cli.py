@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     deploy.add_argument("--verbose", action="store_true", help="show everything each step prints")
     destroy = sub.add_parser("destroy", parents=[common], help="run step 10: delete everything of this prefix")
     destroy.add_argument("--dry-run", action="store_true", help="only list what would be deleted")
-    check = sub.add_parser("check", parents=[common], help="check one step, or all of 00–06, on the current target")
+    check = sub.add_parser("check", parents=[common], help="check one step, or every step that builds the chat (not 08/09: lessons, checked on request), on the current target")
     check.add_argument("step", nargs="?", choices=[s.number for s in STEPS], help="step number, e.g. 03")
     sub.add_parser("status", parents=[common], help="show the target, the local cloud and what is deployed")
     sub.add_parser("stop", help="stop the background local cloud")
@@ -100,7 +100,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .session import setup
 
     session = setup()
-    numbers = [args.step] if args.step else [s.number for s in STEPS if s.number != "10"]
+    numbers = [args.step] if args.step else [s.number for s in STEPS if s.number != "10" and not s.lesson]
     results = [check(number, session, raise_on_failure=False) for number in numbers]
     if len(results) > 1:
         print("\nSummary: " + "  ".join(f"{r.step} {'✅' if r.ok else '❌'}" for r in results))
