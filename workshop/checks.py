@@ -122,7 +122,7 @@ def check_01(session: WorkshopSession, c: _Collector) -> None:
     document = policies.get(names.role_policy)
     if c.add(document is not None, f"inline policy {names.role_policy} is attached", _rerun("01")):
         own = [f":{session.region}:{session.account_id}:table/{names.table}",
-               *(f":{session.region}:{session.account_id}:log-group:{names.log_group(route)}:" for route in names.routes)]
+               *(f":{session.region}:{session.account_id}:log-group:{group}:" for group in names.every_log_group)]
         problems = policy_problems(document, own)
         c.add(not problems, "it is least privilege: named actions on this table, its index and the log groups only",
               "; ".join(problems))
