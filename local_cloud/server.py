@@ -66,7 +66,7 @@ class LocalCloudServer:
         return web.json_response({"message": f"unknown control action {action!r}"}, status=404)
 
     async def change_settings(self, request: web.Request) -> web.Response:
-        """GET: the settings that can change while running; POST {"lambda_spare_workers": 0}: change them."""
+        """GET or POST {}: the settings that can change while running; POST {"lambda_spare_workers": 0}: change them."""
         if "Origin" in request.headers:  # a web page the learner visits must not reconfigure the cloud
             return web.json_response({"message": "browser requests may not change the local cloud's settings"},
                                      status=403)
@@ -75,6 +75,8 @@ class LocalCloudServer:
                 wanted = await request.json()
             except ValueError:
                 wanted = None
+            if wanted == {}:
+                return web.json_response({"lambda_spare_workers": self.runtime.spare_workers})
             valid = isinstance(wanted, dict) and set(wanted) == {"lambda_spare_workers"}
             count = wanted["lambda_spare_workers"] if valid else None
             if type(count) is not int or not 0 <= count <= 8:

@@ -75,6 +75,10 @@ def test_with_no_spare_worker_functions_still_run_cold_then_warm(cloud, function
             spare_workers(session, 1)
 
 
+def test_an_empty_post_reads_the_settings(cloud):
+    assert _post(cloud, b"{}") == (200, {"lambda_spare_workers": 1})
+
+
 @pytest.mark.parametrize("body", [b"not json", b"[1]", b'{"lambda_spare_workers": -1}',
                                   b'{"lambda_spare_workers": "0"}', b'{"lambda_spare_workers": true}',
                                   b'{"lambda_spare_workers": 1, "other": 2}'])
