@@ -1,7 +1,9 @@
-"""Lambda runtime benchmark: warm overhead, cold start, throughput, and a burst of 60 simultaneous invocations.
+"""Lambda runtime benchmark: warm overhead, cold start, throughput, a burst of 60 simultaneous invocations,
+and what enforcing MemorySize costs a warm invoke.
 
 Prints figures only. The programmatic API is measured on a thread-mode local cloud (as the gateway calls it),
 the HTTP path with boto3 against a local cloud in its own process (as a learner calls it).
+`python -m bench.lambda_runtime memory` runs only the MemorySize part.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import io
 import json
 import re
 import statistics
+import sys
 import textwrap
 import time
 import uuid
@@ -40,6 +43,12 @@ SHORT_WORK = """
     def handler(event, context):
         time.sleep(0.05)
         return {"pid": os.getpid()}
+"""
+SLEEPS_ONE_SECOND = """
+    import time
+
+    def handler(event, context):
+        time.sleep(1.0)
 """
 REPORT_DURATION = re.compile(r"REPORT RequestId: \S+\tDuration: ([\d.]+) ms")
 INIT_DURATION = re.compile(r"Init Duration: ([\d.]+) ms")
@@ -244,10 +253,53 @@ def http_rate(cloud: LocalCloud, name: str, callers: int, count: int) -> float:
     return (count // callers * callers) / (time.perf_counter() - began)
 
 
+# -- MemorySize enforcement: the same warm invokes with the memory watcher on and off ------------------------
+
+def bench_memory_enforcement(rounds: int = 400) -> None:
+    """Two local clouds, one enforcing MemorySize (the default) and one not, called in turn so both see the same
+    machine load; the difference between them is what the watcher (and the peak check after each reply) costs."""
+    print("MemorySize enforcement: warm boto3 invokes, watcher on (default) vs LOCAL_CLOUD_LAMBDA_ENFORCE_MEMORY=0")
+    with LocalCloud() as enforcing, LocalCloud(env={"LOCAL_CLOUD_LAMBDA_ENFORCE_MEMORY": "0"}) as lenient:
+        setups = []
+        for cloud in (enforcing, lenient):
+            role = create_role(cloud)
+            lam = cloud.client("lambda")
+            names = {"echo": deploy(cloud, ECHO, role), "50 ms": deploy(cloud, SHORT_WORK, role)}
+            for name in names.values():
+                lam.invoke(FunctionName=name, Payload=b"{}")["Payload"].read()  # warm
+            setups.append((lam, names))
+        for label, count in (("echo", rounds), ("50 ms", rounds // 8)):
+            totals: list[list[float]] = [[], []]
+            for _ in range(count):
+                for index, (lam, names) in enumerate(setups):
+                    began = time.perf_counter()
+                    lam.invoke(FunctionName=names[label], Payload=b"{}")["Payload"].read()
+                    totals[index].append((time.perf_counter() - began) * 1000)
+            on, off = totals
+            show(f"warm invoke, handler {label}, enforcement on", percentiles(on))
+            show(f"warm invoke, handler {label}, enforcement off", percentiles(off))
+            show("  p50 difference (on - off)", f"{statistics.median(on) - statistics.median(off):+6.2f} ms")
+        # The watcher samples a busy worker every 10 ms: what that costs the cloud's process while a handler runs.
+        import psutil
+
+        for label, cloud, (lam, _) in (("on", enforcing, setups[0]), ("off", lenient, setups[1])):
+            slow = deploy(cloud, SLEEPS_ONE_SECOND, create_role(cloud))
+            lam.invoke(FunctionName=slow, Payload=b"{}")["Payload"].read()
+            assert cloud._process is not None
+            cloud_process = psutil.Process(cloud._process.pid)
+            before = sum(cloud_process.cpu_times()[:2])
+            for _ in range(3):
+                lam.invoke(FunctionName=slow, Payload=b"{}")["Payload"].read()
+            used = (sum(cloud_process.cpu_times()[:2]) - before) / 3
+            show(f"cloud CPU per 1 s invocation, enforcement {label}", f"{used * 1000:6.1f} ms")
+
+
 def main() -> None:
     print("== Lambda runtime ==")
-    bench_programmatic()
-    bench_http()
+    if sys.argv[1:] != ["memory"]:
+        bench_programmatic()
+        bench_http()
+    bench_memory_enforcement()
 
 
 if __name__ == "__main__":

@@ -305,13 +305,15 @@ def test_bad_code_is_reported_and_the_cloud_keeps_running(cloud, lam, role, file
     assert cloud.health()["service"] == "local_cloud"
 
 
-def test_a_package_that_is_not_a_zip_is_reported(cloud, lam, role):
+def test_a_package_that_is_not_a_zip_is_refused_at_create(cloud, lam, role):
     name = f"fn-{uuid.uuid4().hex[:10]}"
-    lam.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="app.handler",
-                        Code={"ZipFile": b"print('not a zip')"})
-    response, body = invoke(lam, name)
-    assert_unhandled(response, body, "InvalidZipFileException")
-    assert "Could not unpack the deployment package" in body["errorMessage"]
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as refused:
+        lam.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="app.handler",
+                            Code={"ZipFile": b"print('not a zip')"})
+    assert refused.value.response["Error"]["Message"] == (
+        "Could not unzip uploaded file. Please check your file, then try to upload again.")
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.get_function(FunctionName=name)
 
 
 def test_a_result_over_6_mb_is_refused(cloud, lam, role):

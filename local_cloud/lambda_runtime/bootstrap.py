@@ -6,11 +6,15 @@ Started by path (never imports local_cloud or moto, so it stays light). Protocol
   then {"op": "init"|"result", ...}
 Handler output (print, logging, even C extensions) goes to stderr, which the parent reads as the log;
 after each init and invocation the worker writes an end marker there so the parent knows the log is complete.
-When stdin closes (the local cloud stopped or died) the worker exits at once.
+When stdin closes (the local cloud stopped or died) the worker exits at once, with every process it started
+(it leads its own process group); on Linux it also dies with the local cloud's process (PR_SET_PDEATHSIG).
+It reports its memory (resident size, and on Linux its exact peak) so the local cloud can enforce MemorySize.
 """
 
 from __future__ import annotations
 
+import builtins
+import ctypes
 import decimal
 import gc
 import importlib
@@ -19,6 +23,7 @@ import logging
 import os
 import queue
 import re
+import signal
 import sys
 import threading
 import time
@@ -55,7 +60,29 @@ def _read_messages(proto_in, inbox: queue.Queue) -> None:
     """Runs in a thread so a closed stdin ends the process even while a handler is busy."""
     for line in proto_in:
         inbox.put(json.loads(line))
+    _end_process_group()
     os._exit(0)
+
+
+def _end_process_group() -> None:
+    """Take every process the handler started along (this worker leads its own group; check, never kill another)."""
+    if hasattr(os, "killpg") and os.getpgid(0) == os.getpid():
+        sys.stderr.flush()
+        os.killpg(os.getpid(), signal.SIGKILL)
+
+
+def _die_with_the_local_cloud() -> None:
+    """Linux: the kernel kills this worker when the local cloud's process ends, however it ends (even kill -9)."""
+    parent = os.environ.pop("_LOCAL_CLOUD_PARENT", "")
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if parent and os.getppid() != int(parent):  # the cloud died before the line above ran
+        os._exit(0)
 
 
 def _send(proto_out, message: dict) -> None:
@@ -68,6 +95,64 @@ def _end_of_log(ident: str) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os.write(2, b"\n" + MARK_START + ident.encode() + MARK_END)
+
+
+# -- memory ---------------------------------------------------------------------------------------------
+
+def _rss_bytes() -> int | None:
+    """Resident size of this process now."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, IndexError, ValueError, AttributeError):
+        pass
+    try:
+        import psutil
+
+        return psutil.Process().memory_info().rss
+    except Exception:  # noqa: BLE001 - no measure is better than a broken worker
+        return None
+
+
+def _reset_peak() -> None:
+    """Linux: start VmHWM afresh (at init), so the peak it reports is this execution environment's own."""
+    try:
+        with open("/proc/self/clear_refs", "w") as clear_refs:
+            clear_refs.write("5")
+    except OSError:
+        pass
+
+
+def _peak_bytes() -> int | None:
+    """Linux: the highest resident size since _reset_peak (VmHWM), exact even for a spike between two samples."""
+    try:
+        with open("/proc/self/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, IndexError, ValueError):
+        pass
+    return None
+
+
+class _Boto3Imports:
+    """Notes whether the handler's code imports boto3 while it loads (already imported here, so free locally)."""
+
+    def __init__(self) -> None:
+        self.seen = False
+        self._original = builtins.__import__
+
+    def __enter__(self) -> _Boto3Imports:
+        def tracking_import(name, *args, **kwargs):
+            if name.startswith(("boto3", "botocore")):
+                self.seen = True
+            return self._original(name, *args, **kwargs)
+
+        builtins.__import__ = tracking_import
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        builtins.__import__ = self._original
 
 
 # -- boto3 inside the worker ----------------------------------------------------------------------
@@ -226,7 +311,9 @@ def _init(message: dict):
     os.chdir(message["task_root"])
     sys.path.insert(0, message["task_root"])
     _setup_logging()
-    return _load_handler(message["handler"])
+    with _Boto3Imports() as imports:
+        handler, error = _load_handler(message["handler"])
+    return handler, error, imports.seen
 
 
 def _json_default(value):
@@ -234,15 +321,6 @@ def _json_default(value):
     if isinstance(value, decimal.Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-
-def _max_memory_used_mb() -> int | None:
-    try:
-        import resource
-    except ImportError:  # Windows
-        return None
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak // (1024 * 1024) if sys.platform == "darwin" else peak // 1024
 
 
 def _invoke(handler, function: dict, message: dict) -> dict:
@@ -267,23 +345,30 @@ def _invoke(handler, function: dict, message: dict) -> dict:
             _log_error(error)
             outcome = {"ok": False, "error": error}
     outcome["duration_ms"] = (time.perf_counter() - started) * 1000
-    outcome["max_memory_mb"] = _max_memory_used_mb()
+    outcome["rss_bytes"] = _rss_bytes()
+    outcome["peak_bytes"] = _peak_bytes()
     return outcome
 
 
 def main() -> None:
     proto_in, proto_out = _take_over_std_streams()
     inbox: queue.Queue = queue.Queue()
+    _die_with_the_local_cloud()
     threading.Thread(target=_read_messages, args=(proto_in, inbox), daemon=True).start()
+    before = _rss_bytes()
     _prepare_boto3()
-    _send(proto_out, {"op": "ready"})
+    after = _rss_bytes()
+    boto3_bytes = after - before if before is not None and after is not None else None
+    _send(proto_out, {"op": "ready", "boto3_bytes": boto3_bytes})
 
     message = inbox.get()
+    _reset_peak()
     started = time.perf_counter()
-    handler, error = _init(message)
+    handler, error, uses_boto3 = _init(message)
     init_ms = (time.perf_counter() - started) * 1000
     _end_of_log("init")
-    _send(proto_out, {"op": "init", "ok": error is None, "error": error, "init_ms": init_ms})
+    _send(proto_out, {"op": "init", "ok": error is None, "error": error, "init_ms": init_ms,
+                      "uses_boto3": uses_boto3, "peak_bytes": _peak_bytes()})
     if error is not None:
         inbox.get()  # the parent stops a worker whose init failed; wait for that
         return

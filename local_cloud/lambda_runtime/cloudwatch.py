@@ -26,13 +26,16 @@ def aws_timestamp() -> str:
 
 
 def report_line(request_id: str, duration_ms: float, memory_size: int, max_memory_mb: int | None,
-                init_ms: float | None) -> str:
+                init_ms: float | None, status: str | None = None) -> str:
+    """Lambda's REPORT line; `status` (e.g. "Status: timeout") ends it when the invocation did not succeed."""
     used = max_memory_mb if max_memory_mb is not None else 0
     line = (f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
             f"Billed Duration: {max(math.ceil(duration_ms), 1)} ms\tMemory Size: {memory_size} MB\t"
             f"Max Memory Used: {used} MB")
     if init_ms is not None:
         line += f"\tInit Duration: {init_ms:.2f} ms"
+    if status:
+        line += f"\t{status}"
     return line
 
 

@@ -1,14 +1,25 @@
-"""Unpack each deployed zip once (per code sha) into a private temporary folder: the workers' task roots."""
+"""Unpack each deployed zip once (per code sha) into this cloud's own temporary folder: the workers' task roots.
+
+The folder's name carries the owning process's pid and start time, so a later cloud can tell the folders
+of clouds that died without cleaning up (kill -9, a power cut) and delete them.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-import io
+import logging
+import os
+import re
 import shutil
 import tempfile
-import zipfile
 from pathlib import Path
+
+from . import processes, zip_package
+
+log = logging.getLogger("local_cloud.lambda")
+PREFIX = "local-cloud-lambda-"
+OWNED_FOLDER = re.compile(rf"^{PREFIX}(?P<pid>\d+)-(?P<started>\d+)-")
 
 
 class CodeCache:
@@ -20,18 +31,19 @@ class CodeCache:
     @property
     def root(self) -> Path:
         if self._root is None:
-            self._root = Path(tempfile.mkdtemp(prefix="local-cloud-lambda-"))
+            owner = processes.process_identity(os.getpid()) or f"{os.getpid()}-0"
+            self._root = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{owner}-"))
         return self._root
 
     async def task_root(self, code_sha256: str, code_bytes: bytes) -> Path:
-        """The folder holding this code, unpacked on first use; raises zipfile.BadZipFile for a broken zip."""
+        """The folder holding this code, unpacked on first use; raises zip_package.PackageError for a bad zip."""
         if code_sha256 in self._unpacked:
             return self._unpacked[code_sha256]
         lock = self._locks.setdefault(code_sha256, asyncio.Lock())
         async with lock:  # several cold starts of one function unpack it once
             if code_sha256 not in self._unpacked:
                 folder = self.root / hashlib.sha256(code_sha256.encode()).hexdigest()[:20]
-                await asyncio.get_running_loop().run_in_executor(None, _unpack, code_bytes, folder)
+                await asyncio.get_running_loop().run_in_executor(None, zip_package.unpack, code_bytes, folder)
                 self._unpacked[code_sha256] = folder
         return self._unpacked[code_sha256]
 
@@ -43,11 +55,28 @@ class CodeCache:
         self._locks.clear()
 
 
-def _unpack(code_bytes: bytes, folder: Path) -> None:
-    if not code_bytes:
-        raise zipfile.BadZipFile("the function has no code (an empty deployment package)")
-    partial = folder.with_name(folder.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    with zipfile.ZipFile(io.BytesIO(code_bytes)) as archive:
-        archive.extractall(partial)  # extractall drops absolute paths and ".." parts
-    partial.replace(folder)
+def remove_abandoned(temp_dir: str | None = None) -> list[Path]:
+    """Delete the code folders of local clouds that are no longer running; return what was deleted."""
+    removed = []
+    base = Path(temp_dir or tempfile.gettempdir())
+    try:
+        candidates = [path for path in base.iterdir() if path.name.startswith(PREFIX)]
+    except OSError:
+        return removed
+    for path in candidates:
+        match = OWNED_FOLDER.match(path.name)
+        if match is None or not path.is_dir():
+            continue
+        if processes.process_identity(int(match["pid"])) == f"{match['pid']}-{match['started']}":
+            continue  # its cloud is still running
+        try:
+            if path.stat().st_uid != os.getuid():
+                continue
+        except (OSError, AttributeError):  # AttributeError: no getuid on Windows, where the temp folder is per user
+            pass
+        shutil.rmtree(path, ignore_errors=True)
+        if not path.exists():
+            removed.append(path)
+    if removed:
+        log.info("removed the unpacked code of %d local cloud(s) that stopped without cleaning up", len(removed))
+    return removed

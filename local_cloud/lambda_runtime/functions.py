@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +38,8 @@ class FunctionSpec:
     environment: dict[str, str]
     code_sha256: str
     code_bytes: bytes = field(repr=False)
+    # Tells a function from one created again under its name: that one starts cold, with fresh module state.
+    incarnation: str = ""
 
     @property
     def pool_key(self) -> tuple[str, str, str]:
@@ -46,7 +49,7 @@ class FunctionSpec:
     @property
     def config_key(self) -> str:
         """Changes whenever the code or anything a worker was started with changes: then workers are replaced."""
-        config = [self.code_sha256, self.handler, self.runtime, self.timeout, self.memory_size,
+        config = [self.incarnation, self.code_sha256, self.handler, self.runtime, self.timeout, self.memory_size,
                   sorted(self.environment.items())]
         return hashlib.sha256(json.dumps(config).encode()).hexdigest()
 
@@ -120,4 +123,14 @@ def _lookup(account: str, region: str, name: str, qualifier: str | None) -> Func
         environment={str(k): str(v) for k, v in (fn.environment_vars or {}).items()},
         code_sha256=fn.code_sha_256 or "",
         code_bytes=getattr(fn, "code_bytes", b"") or b"",
+        incarnation=_incarnation(fn),
     )
+
+
+def _incarnation(fn: Any) -> str:
+    """An id stored on moto's function object the first time it is run (a new object, a new id)."""
+    found = getattr(fn, "_local_cloud_incarnation", None)
+    if found is None:
+        found = uuid.uuid4().hex
+        fn._local_cloud_incarnation = found
+    return found

@@ -11,6 +11,7 @@ from typing import Any
 
 from . import cloudwatch
 from .functions import FunctionSpec
+from .memory import MemoryWatch
 from .worker import Worker
 
 # AWS's limit on what a synchronous invocation may return.
@@ -60,12 +61,14 @@ class FunctionPool:
     ones left idle grow old and are retired by `retire_idle`.
     """
 
-    def __init__(self, start_worker: StartWorker, max_workers: int) -> None:
+    def __init__(self, start_worker: StartWorker, max_workers: int, memory_watch: MemoryWatch | None = None) -> None:
         self._start_worker = start_worker
         self._slots = asyncio.Semaphore(max(1, max_workers))
         self._idle: list[Worker] = []
         self._busy: set[Worker] = set()
         self._config_key: str | None = None
+        self._memory_watch = memory_watch  # None: MemorySize is reported, not enforced
+        self._retired = False
 
     @property
     def workers(self) -> list[Worker]:
@@ -87,13 +90,13 @@ class FunctionPool:
                 worker.config_key = spec.config_key
             self._busy.add(worker)
             try:
-                completed = await _run(worker, spec, invocation, started)
+                completed = await _run(worker, spec, invocation, started, self._memory_watch)
             except BaseException:
                 await worker.kill()  # cancelled mid-invocation: its reply would confuse the next caller
                 raise
             finally:
                 self._busy.discard(worker)
-            if worker.alive and worker.config_key == self._config_key:
+            if worker.alive and worker.config_key == self._config_key and not self._retired:
                 worker.last_used = time.monotonic()
                 self._idle.append(worker)
             else:
@@ -106,12 +109,19 @@ class FunctionPool:
         self._idle = [worker for worker in self._idle if worker not in old]
         await asyncio.gather(*(worker.stop() for worker in old))
 
+    async def retire(self) -> None:
+        """The function was deleted or changed: idle workers stop now, busy ones when their invocation ends."""
+        self._retired = True
+        idle, self._idle = self._idle, []
+        await asyncio.gather(*(worker.stop() for worker in idle))
+
     async def close(self) -> None:
         workers, self._idle = self.workers, []
         await asyncio.gather(*(worker.stop() for worker in workers))
 
 
-async def _run(worker: Worker, spec: FunctionSpec, invocation: Invocation, started: Started | None) -> Completed:
+async def _run(worker: Worker, spec: FunctionSpec, invocation: Invocation, started: Started | None,
+               memory_watch: MemoryWatch | None) -> Completed:
     """Send the event to the worker and turn whatever happens into AWS's response and log lines."""
     request_id = invocation.request_id
     message = {
@@ -120,15 +130,35 @@ async def _run(worker: Worker, spec: FunctionSpec, invocation: Invocation, start
         "invoked_function_arn": invocation.invoked_arn, "client_context": invocation.client_context,
     }
     began = time.perf_counter()
-    exchange = await worker.exchange(message, request_id, spec.timeout)
+    if memory_watch is not None:
+        memory_watch.watch(worker)
+    try:
+        exchange = await worker.exchange(message, request_id, spec.timeout)
+    finally:
+        if memory_watch is not None:
+            memory_watch.unwatch(worker)
     elapsed_ms = (time.perf_counter() - began) * 1000
     worker.invocations += 1
     output, reply = exchange.log, exchange.reply
-    max_memory = reply.get("max_memory_mb") if reply else None
-    if exchange.timed_out:
+    account = worker.memory
+    if account is not None and reply is not None:
+        account.observe(reply.get("peak_bytes") or reply.get("rss_bytes"))
+        # The worker's own peak (Linux) also sees a spike shorter than the watcher's sampling: AWS kills that too.
+        if memory_watch is not None and account.exceeded() and not worker.out_of_memory:
+            worker.out_of_memory = True
+            await worker.kill()
+    max_memory = account.used_mb() if account is not None else None
+    status = None
+    if worker.out_of_memory:
+        text = f"RequestId: {request_id} Error: Runtime exited with error: signal: killed"
+        payload = error_payload(text, "Runtime.OutOfMemory")
+        output, failed, duration = f"{output}\n{text}\nRuntime.OutOfMemory\n{memory_hint(spec)}", True, elapsed_ms
+        max_memory, status = spec.memory_size, "Status: error\tError Type: Runtime.OutOfMemory"
+    elif exchange.timed_out:
         text = f"{cloudwatch.aws_timestamp()} {request_id} Task timed out after {spec.timeout:.2f} seconds"
         payload = json.dumps({"errorMessage": text, "errorType": "Sandbox.Timedout"}).encode()
         output, failed, duration = f"{output}\n{text}", True, spec.timeout * 1000
+        status = "Status: timeout"
     elif reply is None:
         text = f"RequestId: {request_id} Error: Runtime exited with error: {exchange.exit_status}"
         payload = error_payload(text, "Runtime.ExitError")
@@ -142,18 +172,31 @@ async def _run(worker: Worker, spec: FunctionSpec, invocation: Invocation, start
     else:
         payload, failed, duration = json.dumps(reply["error"]).encode(), True, reply["duration_ms"]
     init_ms = started.init_ms if started else None
-    report = cloudwatch.report_line(request_id, duration, spec.memory_size, max_memory, init_ms)
+    report = cloudwatch.report_line(request_id, duration, spec.memory_size, max_memory, init_ms, status)
     init_log = started.init_log if started else ""
     lines = cloudwatch.invocation_lines(request_id, spec.version, output, report, init_log)
     cloudwatch.write_lines(spec.account, spec.region, spec.log_group_name, worker.log_stream_name, lines)
     return Completed(payload, failed, lines)
 
 
+def memory_hint(spec: FunctionSpec) -> str:
+    """The local cloud's word to the learner after an out-of-memory kill (AWS's own log says only the above)."""
+    return (f"[local cloud] {spec.name} used more than its MemorySize of {spec.memory_size} MB, so it was stopped "
+            f"as AWS stops it. Use less memory (read large data in parts), or give the function more: "
+            f"lambda.update_function_configuration(FunctionName={spec.name!r}, MemorySize={spec.memory_size * 2})")
+
+
 def _init_failed(spec: FunctionSpec, invocation: Invocation, started: Started) -> Completed:
     """Import failed (or the code could not be unpacked): the invocation fails with the init error."""
     error = dict(started.error or {})
-    report = cloudwatch.report_line(invocation.request_id, started.init_ms, spec.memory_size, None, None)
-    lines = cloudwatch.invocation_lines(invocation.request_id, spec.version, "", report, started.init_log)
+    output, status = "", None
+    if error.get("errorType") == "Runtime.OutOfMemory":
+        error["errorMessage"] = f"RequestId: {invocation.request_id} Error: Runtime exited with error: signal: killed"
+        output = f"{error['errorMessage']}\nRuntime.OutOfMemory\n{memory_hint(spec)}"
+        status = "Status: error\tError Type: Runtime.OutOfMemory"
+    report = cloudwatch.report_line(invocation.request_id, started.init_ms, spec.memory_size,
+                                    spec.memory_size if status else None, None, status)
+    lines = cloudwatch.invocation_lines(invocation.request_id, spec.version, output, report, started.init_log)
     stream = cloudwatch.new_log_stream_name(spec.version)
     cloudwatch.write_lines(spec.account, spec.region, spec.log_group_name, stream, lines)
     return Completed(json.dumps(error).encode(), True, lines)

@@ -8,22 +8,27 @@ import contextlib
 import json
 import logging
 import os
+import secrets
+import subprocess
+import sys
 import time
 import uuid
-import zipfile
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
 from ..config import Settings
-from . import cloudwatch
-from .code_cache import CodeCache
+from . import cloudwatch, processes, zip_package
+from .code_cache import CodeCache, remove_abandoned
 from .errors import FunctionNotFound, InvalidRequestContent, InvokeError
 from .functions import FunctionSpec, find_function
 from .http_api import handle_invoke
+from .memory import BOTO3_IMPORT_BYTES, MemoryAccount, MemoryWatch
 from .pool import Completed, FunctionPool, Invocation, Started, error_payload
 from .worker import BOOTSTRAP, Worker
+
+REAPER = BOOTSTRAP.with_name("reaper.py")
 
 log = logging.getLogger("local_cloud.lambda")
 
@@ -52,24 +57,44 @@ class LambdaRuntime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.spare_workers = int(os.environ.get("LOCAL_CLOUD_LAMBDA_SPARE_WORKERS", "1"))
+        # MemorySize enforced (a watcher kills a worker past it); 0 turns the kill off, REPORT still tells the use.
+        self.enforce_memory = os.environ.get("LOCAL_CLOUD_LAMBDA_ENFORCE_MEMORY", "1").strip().lower() not in (
+            "0", "false", "no", "off")
+        self._memory_watch = MemoryWatch() if self.enforce_memory else None
+        # Marks every worker of this cloud (and, by inheritance, every process they start).
+        self._instance = secrets.token_hex(8)
+        self._spawned = 0
+        self._reaper: subprocess.Popen[bytes] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._pools: dict[tuple[str, str, str], FunctionPool] = {}
         self._spares: list[Worker] = []
         self._spawning_spares = 0
         self._code = CodeCache()
         self._background: set[asyncio.Task[Any]] = set()
-        self._reaper: asyncio.Task[None] | None = None
+        self._idle_sweep: asyncio.Task[None] | None = None
         self._closing = False
 
     # -- life cycle ---------------------------------------------------------------------------------
     async def start(self) -> None:
+        from ..patches import lambda_lifecycle
+
         self._closing = False
+        self._loop = asyncio.get_running_loop()
+        await self._loop.run_in_executor(None, remove_abandoned)
+        self._start_reaper()
+        if self._memory_watch is not None:
+            self._memory_watch.start()
+        lambda_lifecycle.subscribe(self._function_changed)
         self._refill_spares()
-        self._reaper = asyncio.ensure_future(self._retire_idle_workers())
+        self._idle_sweep = asyncio.ensure_future(self._retire_idle_workers())
 
     async def close(self) -> None:
-        """Stop every worker (running invocations end) and delete the unpacked code."""
+        """Stop every worker (running invocations end) with what they started, and delete the unpacked code."""
+        from ..patches import lambda_lifecycle
+
         self._closing = True
-        tasks = [*self._background, *([self._reaper] if self._reaper else [])]
+        lambda_lifecycle.unsubscribe(self._function_changed)
+        tasks = [*self._background, *([self._idle_sweep] if self._idle_sweep else [])]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -78,7 +103,38 @@ class LambdaRuntime:
         spares, self._spares = self._spares, []
         await asyncio.gather(*(pool.close() for pool in pools), *(worker.stop() for worker in spares),
                              return_exceptions=True)
+        if self._memory_watch is not None:
+            self._memory_watch.stop()
         self._code.clear()
+        await self._stop_reaper()
+
+    def _start_reaper(self) -> None:
+        """The orphan watchdog: if this process dies without close(), it ends what the workers left behind."""
+        try:
+            self._reaper = subprocess.Popen(
+                [sys.executable, str(REAPER), f"{self._instance}/", str(self._code.root)],
+                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                env=worker_free_environment(), **processes.new_session())
+        except OSError as error:  # the cloud still works; only a kill -9 would leave processes behind
+            log.warning("could not start the orphan watchdog (%s): if this process is killed, the processes "
+                        "its functions started may outlive it", error)
+
+    def _tell_reaper(self, line: str) -> None:
+        if self._reaper is not None and self._reaper.stdin is not None:
+            with contextlib.suppress(OSError, ValueError):
+                self._reaper.stdin.write(line.encode() + b"\n")
+                self._reaper.stdin.flush()
+
+    async def _stop_reaper(self) -> None:
+        reaper, self._reaper = self._reaper, None
+        if reaper is None:
+            return
+        with contextlib.suppress(OSError, ValueError):
+            reaper.stdin.close()  # type: ignore[union-attr]
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, reaper.wait, 10)
+        except subprocess.TimeoutExpired:
+            reaper.kill()
 
     def worker_pids(self) -> list[int]:
         """Every worker process alive now (spares included): for tests and the benchmark."""
@@ -141,7 +197,8 @@ class LambdaRuntime:
             return _unsupported_runtime(spec, invocation)
         pool = self._pools.get(spec.pool_key)
         if pool is None:
-            pool = self._pools[spec.pool_key] = FunctionPool(self._start_worker, self.settings.lambda_max_workers)
+            pool = self._pools[spec.pool_key] = FunctionPool(self._start_worker, self.settings.lambda_max_workers,
+                                                             self._memory_watch)
         return await pool.invoke(spec, invocation)
 
     async def _run_in_background(self, spec: FunctionSpec, invocation: Invocation) -> None:
@@ -151,16 +208,35 @@ class LambdaRuntime:
         except Exception:  # noqa: BLE001 - the caller already got its 202
             log.exception("the Event invocation %s of %s could not run", invocation.request_id, spec.name)
 
+    async def _spawn(self) -> Worker:
+        self._spawned += 1
+        worker = await Worker.spawn(f"{self._instance}/{self._spawned}", on_end=self._worker_ended)
+        self._tell_reaper(str(worker.pid))
+        return worker
+
+    def _worker_ended(self, worker: Worker) -> None:
+        self._tell_reaper(f"-{worker.pid}")
+
     async def _start_worker(self, spec: FunctionSpec) -> Started:
         """Take a spare worker (boto3 already imported) or start one, and give it this function."""
         began = time.perf_counter()
         try:
             task_root = await self._code.task_root(spec.code_sha256, spec.code_bytes)
-        except (zipfile.BadZipFile, OSError) as error:
+        except (zip_package.PackageError, OSError) as error:
             message = (f"Could not unpack the deployment package: {error}. Deploy a .zip file with your "
                        f"handler's module at its root (e.g. app.py for handler app.handler).")
             return Started(None, 0.0, "", {"errorMessage": message, "errorType": "InvalidZipFileException"})
-        worker = self._take_spare() or await Worker.spawn()
+        worker = self._take_spare() or await self._spawn()
+        try:
+            await worker.wait_ready(INIT_TIMEOUT_SECONDS)
+        except asyncio.TimeoutError:
+            pass  # the init below times out too, and says so
+        except BaseException:
+            await worker.kill()  # cancelled: nobody else knows this worker
+            raise
+        # Measured now, before the handler's module is imported: what the function uses is counted from here.
+        worker.memory = MemoryAccount(spec.memory_size, processes.rss(worker.pid),
+                                      worker.boto3_bytes or BOTO3_IMPORT_BYTES)
         worker.log_stream_name = cloudwatch.new_log_stream_name(spec.version)
         message = {
             "op": "init", "handler": spec.handler, "task_root": str(task_root),
@@ -170,14 +246,26 @@ class LambdaRuntime:
                          "memory_size": spec.memory_size, "log_group_name": spec.log_group_name,
                          "log_stream_name": worker.log_stream_name},
         }
+        if self._memory_watch is not None:
+            self._memory_watch.watch(worker)
         try:
             exchange = await worker.exchange(message, "init", INIT_TIMEOUT_SECONDS)
         except BaseException:
             await worker.kill()  # cancelled (e.g. the gateway gave up): nobody else knows this worker
             raise
+        finally:
+            if self._memory_watch is not None:
+                self._memory_watch.unwatch(worker)
         init_ms = (time.perf_counter() - began) * 1000
         self._refill_spares()  # now, not earlier: a spare starting up would slow this cold start down
         reply = exchange.reply
+        if reply is not None:
+            worker.memory.uses_boto3 = bool(reply.get("uses_boto3"))
+            worker.memory.observe(reply.get("peak_bytes"))
+        if worker.out_of_memory:
+            await worker.stop()
+            return Started(None, init_ms, exchange.log, {"errorMessage": "Runtime exited with error: signal: killed",
+                                                         "errorType": "Runtime.OutOfMemory"})
         if reply is None or not reply.get("ok"):
             await worker.stop()
             error = (reply or {}).get("error") or {
@@ -206,6 +294,20 @@ class LambdaRuntime:
             "TZ": "UTC" if os.name == "nt" else ":UTC",
         }
 
+    # -- retirement on change ---------------------------------------------------------------------------
+    def _function_changed(self, account: str, region: str, name: str) -> None:
+        """Called on moto's thread after a delete or a code/configuration change: retire that function's workers."""
+        loop = self._loop
+        if loop is not None and not self._closing:
+            loop.call_soon_threadsafe(self._retire_function, account, region, name)
+
+    def _retire_function(self, account: str, region: str, name: str) -> None:
+        for key in [key for key in self._pools if key[:2] == (account, region) and key[2].rsplit(":", 1)[0] == name]:
+            pool = self._pools.pop(key)
+            task = asyncio.ensure_future(pool.retire())
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
     # -- spare workers and idle retirement -------------------------------------------------------------
     def _take_spare(self) -> Worker | None:
         while self._spares:
@@ -226,10 +328,10 @@ class LambdaRuntime:
 
     async def _spawn_spare(self) -> None:
         try:
-            worker = await Worker.spawn()
+            worker = await self._spawn()
         finally:
             self._spawning_spares -= 1
-        if self._closing:
+        if self._closing or len(self._spares) >= self.spare_workers:  # closing, or spares were turned down meanwhile
             await worker.stop()
         else:
             self._spares.append(worker)
@@ -241,6 +343,11 @@ class LambdaRuntime:
             for pool in list(self._pools.values()):
                 with contextlib.suppress(Exception):
                     await pool.retire_idle(idle_seconds)
+
+
+def worker_free_environment() -> dict[str, str]:
+    """The watchdog's environment: this process's, minus a worker marker it must never carry (it would sweep itself)."""
+    return {name: value for name, value in os.environ.items() if name != processes.WORKER_MARKER}
 
 
 def _event_text(payload: bytes) -> str:

@@ -10,11 +10,14 @@ import signal
 import sys
 import time
 from asyncio.subprocess import PIPE, Process
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import processes
 from .log_capture import LogCapture
+from .memory import MemoryAccount
 
 BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
 # Invoke payloads reach 6 MB, JSON-escaped inside a protocol line.
@@ -34,8 +37,11 @@ class Exchange:
     exit_status: str | None = None
 
 
-def worker_environment() -> dict[str, str]:
+def worker_environment(marker: str) -> dict[str, str]:
     env = {name: os.environ[name] for name in INHERITED_VARIABLES if name in os.environ}
+    # Inherited by everything the handler starts: how those processes are found when the worker ends.
+    env[processes.WORKER_MARKER] = marker
+    env["_LOCAL_CLOUD_PARENT"] = str(os.getpid())
     env["PYTHONIOENCODING"] = "utf-8"
     # A learner's ~/.aws files (profiles, real credentials, endpoints) must never reach local function code.
     env["AWS_CONFIG_FILE"] = env["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
@@ -44,11 +50,20 @@ def worker_environment() -> dict[str, str]:
 
 
 class Worker:
-    """A bootstrap process. Starts generic (boto3 imported, no function), then serves one function until stopped."""
+    """A bootstrap process. Starts generic (boto3 imported, no function), then serves one function until stopped.
 
-    def __init__(self, process: Process) -> None:
+    It leads its own process group, and ending it (kill or stop) ends every process it started as well.
+    """
+
+    def __init__(self, process: Process, marker: str = "", on_end: Callable[[Worker], None] | None = None) -> None:
         self.process = process
         self.pid = process.pid
+        self.marker = marker
+        self.on_end = on_end
+        self.memory: MemoryAccount | None = None  # set when it is given a function
+        self.out_of_memory = False  # set by the memory watcher when it killed this worker
+        self.boto3_bytes: int | None = None  # what importing boto3 cost it, as it measured
+        self._ended = False
         self.capture = LogCapture()
         self.config_key: str | None = None
         self.log_stream_name = ""
@@ -60,12 +75,14 @@ class Worker:
         self._ready_task = asyncio.ensure_future(process.stdout.readline())
 
     @classmethod
-    async def spawn(cls) -> Worker:
+    async def spawn(cls, marker: str = "", on_end: Callable[[Worker], None] | None = None) -> Worker:
+        # Spawned from the event loop's thread, which lives as long as the cloud: PR_SET_PDEATHSIG (set by the
+        # bootstrap) fires when the thread that started the process ends, not only the process.
         process = await asyncio.create_subprocess_exec(
             sys.executable, str(BOOTSTRAP), stdin=PIPE, stdout=PIPE, stderr=PIPE,
-            env=worker_environment(), limit=MAX_MESSAGE_BYTES,
+            env=worker_environment(marker), limit=MAX_MESSAGE_BYTES, **processes.new_session(),
         )
-        return cls(process)
+        return cls(process, marker, on_end)
 
     @property
     def alive(self) -> bool:
@@ -84,6 +101,12 @@ class Worker:
             self.capture.feed(chunk)
         self.capture.eof()
 
+    async def wait_ready(self, timeout: float) -> None:
+        """Wait until the bootstrap has imported boto3 (a spare may still be warming up)."""
+        if not self._ready_task.done():
+            await asyncio.wait_for(asyncio.shield(self._ready_task), timeout)
+        self._read_ready()
+
     async def exchange(self, message: dict[str, Any], ident: str, timeout: float) -> Exchange:
         """Send one message, wait for its reply and its complete log; kill the worker if it takes too long."""
         log_future = self.capture.expect(ident)
@@ -93,6 +116,7 @@ class Worker:
             await self.process.stdin.drain()
             if not self._ready_task.done():
                 await asyncio.wait_for(asyncio.shield(self._ready_task), timeout)
+            self._read_ready()
             line = await asyncio.wait_for(self.process.stdout.readline(), timeout)
         except asyncio.TimeoutError:
             await self.kill()
@@ -103,6 +127,12 @@ class Worker:
             status = await self._exit_status()
             return Exchange(None, await self._log(log_future), exit_status=status)
         return Exchange(json.loads(line), await self._log(log_future))
+
+    def _read_ready(self) -> None:
+        task = self._ready_task
+        if self.boto3_bytes is None and task.done() and not task.cancelled() and task.exception() is None:
+            with contextlib.suppress(ValueError, AttributeError):
+                self.boto3_bytes = json.loads(task.result() or b"{}").get("boto3_bytes")
 
     async def _log(self, future: asyncio.Future[str]) -> str:
         # The marker is written before the reply, so it is normally there already; a killed worker
@@ -126,11 +156,21 @@ class Worker:
         return f"exit status {code}"
 
     async def kill(self) -> None:
+        """End the worker and every process it started: its process group, its descendants, anything marked as its."""
         if self.alive:
-            with contextlib.suppress(ProcessLookupError):
-                self.process.kill()
+            descendants = processes.descendants(self.pid)
+            processes.kill_group(self.pid)
+            processes.kill([self.pid, *descendants])
+        else:
+            processes.kill_group(self.pid)  # the handler's processes outlive a worker that crashed
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self.process.wait(), 5.0)
+        if not self._ended:
+            self._ended = True
+            if self.marker:  # those that left the group (setsid) or were orphaned still carry the marker
+                await asyncio.get_running_loop().run_in_executor(None, processes.kill_marked, self.marker)
+            if self.on_end is not None:
+                self.on_end(self)
         await self._finish_pipes()
 
     async def stop(self) -> None:
