@@ -261,6 +261,8 @@ def check_06(session: WorkshopSession, c: _Collector) -> None:
 def check_08(session: WorkshopSession, c: _Collector) -> None:
     import json
 
+    from .local_settings import SettingsUnavailable, spare_workers
+
     names = session.names
     found = lookup.function(session, names.counter_function)
     if not c.add(found is not None, f"function {names.counter_function} exists", _rerun("08")):
@@ -277,8 +279,6 @@ def check_08(session: WorkshopSession, c: _Collector) -> None:
           and second.get("invocations_here") == first.get("invocations_here", 0) + 1,
           "two invokes in a row: the warm environment kept its counter (module state lives as long as the environment)",
           f"it answered {answers}; {_rerun('08')}")
-    from .local_settings import SettingsUnavailable, spare_workers
-
     try:
         spares = spare_workers(session)
     except SettingsUnavailable:
@@ -288,7 +288,14 @@ def check_08(session: WorkshopSession, c: _Collector) -> None:
 
 
 def check_09(session: WorkshopSession, c: _Collector) -> None:
+    import json
+
+    import websocket
+
+    import server_way
+
     from . import prices
+    from .chat_probe import wait_for
 
     try:
         found = prices.load()
@@ -297,14 +304,6 @@ def check_09(session: WorkshopSession, c: _Collector) -> None:
               "; ".join(trouble) + f" → fix {prices.PRICES_FILE.name} in workshop/data/")
     except (OSError, ValueError, KeyError) as error:
         c.add(False, "the prices file can be read", f"{type(error).__name__}: {error} → restore workshop/data/ from git")
-    import json
-
-    import websocket
-
-    import server_way
-
-    from .chat_probe import wait_for
-
     try:
         with server_way.launch() as server:
             member = websocket.create_connection(server.url, timeout=10)
