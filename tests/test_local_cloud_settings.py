@@ -11,6 +11,7 @@ import zipfile
 
 import pytest
 
+from local_cloud import control
 from workshop import setup
 from workshop.local_settings import SettingsUnavailable, spare_workers
 from workshop.testing import target
@@ -18,9 +19,10 @@ from workshop.testing import target
 CODE = "import boto3\n\ndef handler(event, context):\n    return context.log_stream_name\n"
 
 
-def _post(cloud, body: bytes, headers: dict[str, str] | None = None) -> tuple[int, dict]:
+def _post(cloud, body: bytes, headers: dict[str, str] | None = None, *, with_secret: bool = True) -> tuple[int, dict]:
+    secret = {control.SECRET_HEADER: control.read_secret(cloud.port, cloud.state_dir)} if with_secret else {}
     request = urllib.request.Request(f"{cloud.endpoint_url}/_local_cloud/settings", data=body, method="POST",
-                                     headers={"Content-Type": "application/json", **(headers or {})})
+                                     headers={"Content-Type": "application/json", **secret, **(headers or {})})
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read())
@@ -88,9 +90,11 @@ def test_a_bad_request_is_refused_with_what_to_send(cloud, body):
     assert '{"lambda_spare_workers": N}' in answer["message"]
 
 
-def test_a_browser_style_request_cannot_change_the_settings(cloud):
-    status, _ = _post(cloud, b'{"lambda_spare_workers": 0}', {"Origin": "https://example.com"})
-    assert status == 403
+def test_a_browser_style_request_or_one_without_the_secret_cannot_change_the_settings(cloud):
+    status, answer = _post(cloud, b'{"lambda_spare_workers": 0}', {"Origin": "https://example.com"})
+    assert status == 403 and "web pages" in answer["message"]  # even a page that somehow had the secret
+    status, answer = _post(cloud, b'{"lambda_spare_workers": 0}', with_secret=False)
+    assert status == 403 and control.SECRET_HEADER in answer["message"]
     with target(cloud, prefix="settings"):
         assert spare_workers(setup()) == 1
 
