@@ -68,6 +68,9 @@ iam.get_waiter("role_exists").wait(RoleName=names.role)
 # (`.../table/NAME/index/INDEX`). A function writes its logs to the log group `/aws/lambda/FUNCTION`;
 # we list our log groups one by one (the seven chat functions', and the one of notebook 08's small
 # counter function) rather than `/aws/lambda/*`, which would cover every function in the account.
+# One more statement lets the `$connect` function invoke **itself** (and nothing else):
+# someone who joins with `?name=` gets the members list from a second, asynchronous run of that function,
+# because a socket cannot receive anything before `$connect` has answered (notebook 07 explains it).
 # `put_role_policy` creates or replaces the inline policy, so re-running is safe.
 
 # %%
@@ -76,6 +79,7 @@ log_group_arns = [
     f"arn:aws:logs:{session.region}:{session.account_id}:log-group:{log_group}:*"
     for log_group in names.every_log_group
 ]
+connect_function_arn = f"arn:aws:lambda:{session.region}:{session.account_id}:function:{names.function('$connect')}"
 
 permissions = {
     "Version": "2012-10-17",
@@ -94,6 +98,12 @@ permissions = {
             "Effect": "Allow",
             "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
             "Resource": log_group_arns,
+        },
+        {
+            "Sid": "ConnectFollowUp",
+            "Effect": "Allow",
+            "Action": ["lambda:InvokeFunction"],
+            "Resource": [connect_function_arn],
         },
     ],
 }

@@ -51,6 +51,7 @@ STEPS: list[Step] = [
     Step("04", "websocket_api", "The WebSocket API: routes, integrations, permissions", 15),
     Step("05", "deploy_stage", "Deployment and stage: the chat's URL", 5),
     Step("06", "chat", "Chatting from the notebook, and reading the logs", 15),
+    Step("07", "web_page", "The chat in a web browser: a static website on S3", 15),
     Step("08", "under_the_hood", "Under the hood: cold starts, stateless functions, scale, ordering", 20,
          lesson=True),
     Step("09", "serverless_vs_server", "Serverless versus a server: latency, restarts, two servers, cost", 20,
