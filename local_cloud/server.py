@@ -6,6 +6,8 @@ import asyncio
 import json
 import logging
 import re
+import time
+import uuid
 
 from aiohttp import web
 
@@ -34,6 +36,9 @@ class LocalCloudServer:
         self.gateway = Gateway(self.settings, self.runtime)
         self.stopped = asyncio.Event()
         self._runner: web.AppRunner | None = None
+        # Its state lives in memory: a client that remembers the instance can tell a restart (state gone).
+        self.instance = uuid.uuid4().hex
+        self.started_at = time.time()
 
     def build_app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_REQUEST_BYTES)
@@ -69,6 +74,8 @@ class LocalCloudServer:
             "endpoint_url": self.settings.http_url,
             "websocket_base": self.settings.ws_url,
             "region": self.settings.region,
+            "instance": self.instance,
+            "started_at": self.started_at,
         }
 
     async def start(self) -> None:

@@ -272,6 +272,27 @@ CHECKS: dict[str, Callable[[WorkshopSession, _Collector], None]] = {
 }
 
 
+def _explain_or_remember(session: WorkshopSession, result: CheckResult) -> None:
+    """A failed check of a building step says first why everything may be gone (a restart that forgot it, a
+    mistyped prefix); a passed one records which local cloud instance holds the prefix's chat."""
+    from . import diagnosis, records
+
+    if result.step in ("00", "10"):
+        if result.step == "10" and result.ok:
+            records.forget_deployed(session.endpoint_url, session.prefix)
+        return
+    if result.ok:
+        records.remember_deployed(session.endpoint_url, session.prefix)
+        return
+    try:
+        note = diagnosis.context_note(session)
+    except Exception:  # noqa: BLE001 - the hint is extra; the items already say what is wrong
+        return
+    if note:
+        what, _, fix = note.partition(": ")
+        result.items.insert(0, CheckItem(False, what, fix))
+
+
 def _print(text: str) -> None:
     """Print, falling back to OK/FAIL where the console cannot show ✅/❌ (an old Windows code page)."""
     try:
@@ -302,6 +323,7 @@ def check(step: str | int, session: WorkshopSession | None = None, *, quiet: boo
         collector.add(False, f"the check could not finish: {type(error).__name__}: {error}",
                       "make sure the target is reachable (python -m workshop status) and run the check again")
     result = collector.result
+    _explain_or_remember(session, result)
     if not quiet:
         _print(result.report())
     if raise_on_failure is None:

@@ -115,13 +115,24 @@ def cmd_status(args: argparse.Namespace) -> int:
     if chosen_local:
         cloud = background_cloud.status()
         print(cloud.describe())
+        from .records import running_demo
+
+        demo = running_demo()
+        if demo is not None:
+            print(f"The demo (make demo ARGS=--keep) runs its own local cloud at {demo.endpoint_url}; "
+                  f"its chat: {demo.url}")
         if not cloud.running:
-            return 0  # status only looks: it does not start the local cloud
+            return 1 if cloud.port_taken else 0  # status only looks: it does not start the local cloud
     session = setup()
     print(session.describe())
     resources = find_leftovers(session)
     if not resources:
+        from .diagnosis import context_note
+
         print(f"Nothing of prefix {session.prefix!r} is deployed.")
+        note = context_note(session)
+        if note:
+            print(note)
     for kind, name, _ in resources:
         print(f"  {kind:9} {name}")
     from . import lookup
