@@ -32,6 +32,7 @@ class CheckItem:
 class CheckResult:
     step: str
     items: list[CheckItem] = field(default_factory=list)
+    printed: bool = field(default=False, repr=False, compare=False)  # check() printed the report already
 
     @property
     def ok(self) -> bool:
@@ -48,6 +49,14 @@ class CheckResult:
         title = f"Check {self.step} · {STEP_TITLES.get(self.step, '')}"
         verdict = "done" if self.ok else f"{len(self.failures)} of {len(self.items)} items to fix"
         return "\n".join([f"{title}: {verdict}", *(item.line() for item in self.items)])
+
+    def _ipython_display_(self) -> None:
+        """A notebook shows a cell's last value: the check cell printed its report already, so not twice
+        (no `<CheckResult ...>` under it). The result on its own line in a later cell shows the report."""
+        if self.printed:
+            self.printed = False
+            return
+        _print(self.report())
 
     def __repr__(self) -> str:
         return f"<CheckResult step {self.step}: {len(self.items) - len(self.failures)}/{len(self.items)} passed>"
@@ -326,6 +335,7 @@ def check(step: str | int, session: WorkshopSession | None = None, *, quiet: boo
     _explain_or_remember(session, result)
     if not quiet:
         _print(result.report())
+        result.printed = True
     if raise_on_failure is None:
         raise_on_failure = not _in_notebook()
     if raise_on_failure and not result.ok:

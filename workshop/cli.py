@@ -172,12 +172,27 @@ def run_lab(argv: list[str]) -> int:
     except TargetError as error:
         print(f"\n{error}", file=sys.stderr)
         return 1
-    command = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={NOTEBOOKS_DIR}", *jupyter_args]
+    command = lab_command(jupyter_args, running_as_root())
     print("Starting JupyterLab: open 00_setup.ipynb first. Ctrl-C stops it.", flush=True)
     try:
         return subprocess.call(command)
     except KeyboardInterrupt:
         return 0
+
+
+def running_as_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def lab_command(jupyter_args: list[str], as_root: bool) -> list[str]:
+    """Jupyter refuses to run as root ("Running as root is not recommended") unless told: in a container or a
+    cloud VM that is often the only user, so say so and allow it."""
+    command = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={NOTEBOOKS_DIR}", *jupyter_args]
+    if as_root and not any(arg.startswith("--allow-root") for arg in jupyter_args):
+        print("Note: running as root (a container?): starting Jupyter with --allow-root. As a normal user "
+              "you would not need it.", flush=True)
+        command.append("--allow-root")
+    return command
 
 
 COMMANDS = {"deploy": cmd_deploy, "destroy": cmd_destroy, "check": cmd_check, "status": cmd_status,
