@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import random
 import sys
 import threading
@@ -230,13 +231,14 @@ class ChatClient:
         return True
 
     def _give_up(self, reason: str) -> None:
-        minutes = self.give_up_seconds / 60
+        seconds = self.give_up_seconds
+        how_long = f"{seconds / 60:g} min" if seconds >= 120 else f"{seconds:.0f} s"
         if self.relocate is not None:
             hint = ("If the local cloud restarted, it forgot the chat: deploy it again (python -m workshop deploy), "
                     "then join again.")
         else:
             hint = "If the chat was deployed again, its URL changed: python -m workshop status shows the new one."
-        self.console.problem(f"gave up: the chat could not be reached for {minutes:g} min ({reason}). {hint}")
+        self.console.problem(f"gave up: the chat could not be reached for {how_long} ({reason}). {hint}")
         unsent = self.unsent_lines()
         if unsent:
             self.console.problem("not sent (copy what you need): " + " | ".join(unsent))
@@ -449,7 +451,9 @@ def main(argv: list[str] | None = None) -> int:
     palette = Palette(colors_enabled(sys.stdout) and not args.no_color)
     console = Console(sys.stdout, palette, interactive)
     console.prompt = f"{name}> " if interactive else ""
-    client = ChatClient(url, name, console, relocate=relocate)
+    # WORKSHOP_CHAT_GIVE_UP_SECONDS: how long to keep trying after the chat is lost (tests use a few seconds).
+    give_up = float(os.environ.get("WORKSHOP_CHAT_GIVE_UP_SECONDS") or GIVE_UP_SECONDS)
+    client = ChatClient(url, name, console, relocate=relocate, give_up_seconds=give_up)
     try:
         client.open()
     except (OSError, websocket.WebSocketException) as error:
