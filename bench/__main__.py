@@ -6,7 +6,8 @@ import argparse
 import importlib
 
 # name on the command line -> module in bench/ with a main()
-BENCHMARKS = {"lambda": "bench.lambda_runtime", "gateway": "bench.gateway", "chat": "bench.chat_broadcast"}
+BENCHMARKS = {"lambda": "bench.lambda_runtime", "gateway": "bench.gateway", "chat": "bench.chat_broadcast",
+              "dynamodb": "bench.dynamodb_transactions", "stale": "bench.chat_stale_members"}
 
 
 def main() -> None:

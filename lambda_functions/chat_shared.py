@@ -25,6 +25,10 @@ BOT_NAME = "Bot"
 MAX_NAME_LENGTH = 32
 MAX_MESSAGE_LENGTH = 1000
 CLAIM_PREFIX = "name#"
+# Two writes per member removed (its connection item and its name claim); a transaction holds at most 100.
+MEMBERS_PER_TRANSACTION = 50
+# More members than this leaving at once are announced in one line, not one line each.
+LEFT_ONE_BY_ONE = 3
 # Posts to members wait on the network, not on the CPU, so a few threads deliver much sooner.
 # BROADCAST_WORKERS=1 posts one member after the other (the benchmark compares both).
 DEFAULT_BROADCAST_WORKERS = 16
@@ -160,9 +164,38 @@ def valid_name(name):
                                         f"this one has {len(name)}. Choose a shorter one.")
     if any(unicodedata.category(char) in ("Cc", "Zl", "Zp") for char in name):
         raise ChatError("invalid_name", "A name cannot contain control characters such as new lines or tabs.")
-    if name_key(name) == name_key(BOT_NAME):
-        raise ChatError("name_taken", f"The name {BOT_NAME} belongs to the chat bot. Choose another one.", 409)
+    # Invisible characters (zero-width spaces, right-to-left overrides...) would let "B\u200bot" pass for "Bot".
+    if any(is_invisible(char) for char in name):
+        raise ChatError("invalid_name", "A name cannot contain invisible characters (such as zero-width spaces "
+                                        "or text-direction marks). Type it again with letters, digits and spaces.")
+    if looks_like(name, BOT_NAME):
+        raise ChatError("name_taken", f"The name {BOT_NAME} belongs to the chat bot, and {name!r} looks like it. "
+                                      "Choose another one.", 409)
     return name
+
+
+# Letters that render like a Latin one (Cyrillic and Greek lookalikes), and a digit that passes for a letter.
+LOOKALIKES = str.maketrans({
+    "а": "a", "в": "b", "е": "e", "о": "o", "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "і": "i",
+    "α": "a", "β": "b", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t", "υ": "u",
+    "0": "o",
+})
+# Characters Unicode counts as letters or symbols that nonetheless show nothing.
+BLANK_CHARACTERS = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800"}
+
+
+def is_invisible(char):
+    """Format, private-use and unassigned characters, and the few blank letters, show nothing or mislead."""
+    return unicodedata.category(char) in ("Cf", "Co", "Cs", "Cn") or char in BLANK_CHARACTERS
+
+
+def looks_like(name, other):
+    """Whether two names read the same: compatibility forms (Ｂｏｔ), case, accents and lookalike letters aside."""
+    def skeleton(text):
+        text = unicodedata.normalize("NFKD", text).casefold()
+        text = "".join(char for char in text if not unicodedata.combining(char) and not char.isspace())
+        return text.translate(LOOKALIKES)
+    return skeleton(name) == skeleton(other)
 
 
 def name_key(name):
@@ -215,7 +248,7 @@ def list_members():
     pages = paginator.paginate(
         TableName=table_name(),
         IndexName=setting("NAME_INDEX"),
-        ProjectionExpression="connectionId, #name",
+        ProjectionExpression="connectionId, #name, connectedAt",
         ExpressionAttributeNames={"#name": "name"},  # "name" is a reserved word in expressions
         PaginationConfig={"PageSize": MEMBERS_PAGE_SIZE} if MEMBERS_PAGE_SIZE else {},
     )
@@ -288,18 +321,45 @@ def forget_connection(connection_id):
         table.delete_item(Key={"connectionId": connection_id})
         return None
     try:
-        table.meta.client.transact_write_items(TransactItems=[
-            {"Delete": {
-                "TableName": table_name(),
-                "Key": {"connectionId": connection_id},
-                "ConditionExpression": "nameKey = :key",
-                "ExpressionAttributeValues": {":key": item["nameKey"]},
-            }},
-            release_name(connection_id, item["name"]),
-        ])
+        table.meta.client.transact_write_items(TransactItems=forget_member(connection_id, item["name"]))
     except table.meta.client.exceptions.TransactionCanceledException:
         return None  # another function removed it first
     return item["name"]
+
+
+def forget_member(connection_id, name):
+    """The two writes that remove a named member: its connection item (if it still has that name) and its claim."""
+    return [
+        {"Delete": {
+            "TableName": table_name(),
+            "Key": {"connectionId": connection_id},
+            "ConditionExpression": "nameKey = :key",
+            "ExpressionAttributeValues": {":key": name_key(name)},
+        }},
+        release_name(connection_id, name),
+    ]
+
+
+def forget_connections(connection_ids, members):
+    """Remove many closed connections; return the names of the members among them, who left.
+
+    After a crash there can be thousands: they go 50 to a transaction (DynamoDB takes at most 100 writes
+    in one), with the same conditions as forget_connection. When another function removed one of them
+    first, the whole transaction is refused, and that batch is removed one connection at a time instead.
+    """
+    names = {member["connectionId"]: member["name"] for member in members}
+    named = [connection_id for connection_id in connection_ids if connection_id in names]
+    left = [name for name in map(forget_connection, set(connection_ids) - set(named)) if name]
+    client = connections_table().meta.client
+    for start in range(0, len(named), MEMBERS_PER_TRANSACTION):
+        batch = named[start:start + MEMBERS_PER_TRANSACTION]
+        try:
+            client.transact_write_items(TransactItems=[
+                write for connection_id in batch for write in forget_member(connection_id, names[connection_id])])
+            left += [names[connection_id] for connection_id in batch]
+        except client.exceptions.TransactionCanceledException:
+            left += [name for name in map(forget_connection, batch) if name]
+    return left
 
 
 # --- what the server sends (the keys the front ends read, plus structured extras) ---------------------
@@ -311,6 +371,14 @@ def now_ms():
 def members_message(members):
     names = sorted((member["name"] for member in members), key=lambda name: (name.lower(), name))
     return {"members": names}
+
+
+def left_messages(names):
+    """ "Cleo left the chat", one line per member; a single line when many left at once (after a crash)."""
+    if len(names) <= LEFT_ONE_BY_ONE:
+        return [system_message(f"{name} left the chat") for name in names]
+    shown = ", ".join(sorted(names)[:LEFT_ONE_BY_ONE])
+    return [system_message(f"{shown} and {len(names) - LEFT_ONE_BY_ONE} others left the chat")]
 
 
 def system_message(text):
@@ -375,7 +443,11 @@ def broadcast(event, messages, members, exclude=None):
     Returns figures for the log line: how many recipients, how many were gone, how long posting took.
     """
     started = time.perf_counter()
-    recipients = without_member(members, exclude)
+    # Newest connections first: after a crash, the members who came back are newer than the connections
+    # the crash left behind, so they are not kept waiting behind thousands of posts that answer "gone".
+    # (The member acting right now has no connectedAt in the list: it is surely alive, so it goes first.)
+    recipients = sorted(without_member(members, exclude),
+                        key=lambda member: member.get("connectedAt", float("inf")), reverse=True)
     gone = send(event, [member["connectionId"] for member in recipients], messages)
     fan_out_ms = round((time.perf_counter() - started) * 1000, 1)
     remove_stale(event, gone, members, exclude)
@@ -402,11 +474,11 @@ def remove_stale(event, gone, members, exclude=None, rounds=3):
     for _ in range(rounds):
         if not gone:
             return
-        left = [name for name in map(forget_connection, gone) if name]
+        left = forget_connections(gone, members)
         members = [member for member in members if member["connectionId"] not in gone]
         if not left:
             return
-        announcements = [system_message(f"{name} left the chat") for name in left]
+        announcements = left_messages(left)
         recipients = without_member(members, exclude)
         gone = send(event, [member["connectionId"] for member in recipients],
                     announcements + [members_message(members)])

@@ -41,6 +41,63 @@ def test_connections_found_gone_while_telling_the_others_are_removed_too(chat):
     assert chat.texts("A", "members")[-1] == ["Alice"]
 
 
+def add_members(chat, count, connected_at=0):
+    """Named members straight in the table, as a crash leaves them (their connections are gone)."""
+    table = chat_shared.connections_table()
+    ids = [f"G{number:04d}" for number in range(count)]
+    with table.batch_writer() as batch:
+        for connection_id in ids:
+            name = f"Ghost{connection_id}"
+            batch.put_item(Item={"connectionId": connection_id, "connectedAt": connected_at, "name": name,
+                                 "nameKey": name.lower()})
+            batch.put_item(Item={"connectionId": f"name#{name.lower()}", "owner": connection_id})
+    return ids
+
+
+def test_many_vanished_members_are_removed_in_batches_and_announced_in_one_line(chat, monkeypatch):
+    chat.join("A", "Alice")
+    chat.join("B", "Bob")
+    ghosts = add_members(chat, 120)
+    chat.posts.gone.update(ghosts)
+    transactions = []
+    client = chat_shared.connections_table().meta.client
+    real = client.transact_write_items
+    monkeypatch.setattr(client, "transact_write_items",
+                        lambda **kwargs: transactions.append(len(kwargs["TransactItems"])) or real(**kwargs))
+    chat.call("sendPublic", "A", {"message": "still here?"})
+
+    assert [item["connectionId"] for item in chat.all_items() if "nameKey" in item] in (["A", "B"], ["B", "A"])
+    assert not any(item["connectionId"].startswith("name#ghost") for item in chat.all_items())
+    assert transactions == [100, 100, 40]  # 50 members to a transaction, not one each
+    for member in ("A", "B"):
+        assert chat.texts(member, "publicMessage") == ["Alice: still here?"]
+        assert chat.texts(member, "systemMessage") == ["GhostG0000, GhostG0001, GhostG0002 and 117 others left the chat"]
+        assert chat.texts(member, "members") == [["Alice", "Bob"]]
+
+
+def test_a_batch_with_a_member_removed_meanwhile_falls_back_to_one_by_one(chat):
+    chat.join("A", "Alice")
+    ghosts = add_members(chat, 60)
+    chat.posts.gone.update(ghosts)
+    members = chat_shared.list_members()
+    assert chat_shared.forget_connection("G0007") == "GhostG0007"  # another function got there first
+
+    left = chat_shared.forget_connections(ghosts, members)
+    assert sorted(left) == sorted(f"Ghost{ghost}" for ghost in ghosts if ghost != "G0007")  # each once
+    assert [item["connectionId"] for item in chat.all_items()] == ["A", "name#alice"]
+
+
+def test_the_newest_connections_are_posted_to_first(chat, monkeypatch):
+    ghosts = add_members(chat, 30, connected_at=1)
+    chat.join("A", "Alice")
+    chat.join("B", "Bob")
+    chat.posts.gone.update(ghosts)
+    chat.posts.attempts.clear()
+    monkeypatch.setattr(chat_shared, "broadcast_workers", lambda: 1)  # posts in the order they are made
+    chat.call("sendPublic", "A", {"message": "hi"})
+    assert set(chat.posts.attempts[:2]) == {"A", "B"}  # before the connections a crash left behind
+
+
 def test_a_vanished_sender_is_removed_when_its_answer_bounces(chat):
     chat.join("A", "Alice")
     chat.join("B", "Bob")

@@ -37,6 +37,13 @@ def test_set_name_joins_and_everyone_named_hears_it(chat):
     ("x" * 33, "at most 32"),
     ("Al\nice", "control"),
     ("Al\tice", "control"),
+    ("B\u200bot", "invisible"),  # a zero-width space: shown as "Bot"
+    ("\u200b", "invisible"),  # nothing visible at all
+    ("\u200d\u200c", "invisible"),
+    ("Ana\u202eadmin", "invisible"),  # a right-to-left override
+    ("\u2066Ana", "invisible"),
+    ("\u3164", "invisible"),  # the Hangul filler: a "letter" that shows nothing
+    ("\ue000Ana", "invisible"),  # private use
     (42, "must be text"),
     (None, "must be text"),
 ])
@@ -49,6 +56,21 @@ def test_set_name_refuses_invalid_names_to_the_sender_alone(chat, bad_name, why)
     assert why in chat.texts("B", "systemMessage")[0]
     assert chat.frames("A") == []
     assert "name" not in chat.item("B")
+
+
+@pytest.mark.parametrize("lookalike", ["bot", "BOT", "Ｂｏｔ", "Bòt", "Вот", "B0t", "B o t", "bοt"])
+def test_names_that_look_like_the_bot_are_refused(chat, lookalike):
+    chat.connect("B")
+    chat.call("setName", "B", {"name": lookalike})
+    assert chat.errors("B") == ["name_taken"]
+    assert "belongs to the chat bot" in chat.texts("B", "systemMessage")[0]
+
+
+@pytest.mark.parametrize("fine", ["Bota", "Robot", "José", "Zoë", "李雷", "Ana Clara", "Анна", "Bob"])
+def test_names_that_merely_resemble_bot_or_use_other_scripts_are_accepted(chat, fine):
+    chat.connect("B")
+    chat.call("setName", "B", {"name": fine})
+    assert chat.errors("B") == [] and chat.item("B")["name"] == fine
 
 
 def test_set_name_without_name_field_is_refused(chat):

@@ -352,6 +352,29 @@ def send_fragmented(ws: websocket.WebSocket, data: bytes, size: int) -> None:
         ws.send_frame(websocket.ABNF.create_frame(chunk, opcode, fin=int(index == len(chunks) - 1)))
 
 
+@pytest.mark.parametrize("size", [140 * 1024, 33 * 1024])
+def test_an_oversized_frame_sent_in_one_write_always_gets_its_1009_never_a_reset(chat, size):
+    """The gateway reads what the client still sends after refusing a frame, so the close frame arrives intact."""
+    frame = websocket.ABNF.create_frame(json.dumps({"action": "silent", "pad": "x" * size}),
+                                        websocket.ABNF.OPCODE_TEXT).format()
+    for _ in range(10):
+        ws = connect(chat["url"])
+        ws.sock.sendall(frame)  # the whole frame in one write, as a browser sends it
+        assert close_frame(ws)[0] == 1009  # a reset would raise ConnectionResetError here
+        ws.close()
+
+
+def test_binary_and_bad_utf8_close_frames_arrive_even_with_more_data_in_flight(chat):
+    for payload, opcode, code in ((b"\x00" * 1000, websocket.ABNF.OPCODE_BINARY, 1003),
+                                  (b"\xff\xfe", websocket.ABNF.OPCODE_TEXT, 1007)):
+        for _ in range(5):
+            ws = connect(chat["url"])
+            more = websocket.ABNF.create_frame("y" * 30_000, websocket.ABNF.OPCODE_TEXT).format()
+            ws.sock.sendall(websocket.ABNF.create_frame(payload, opcode).format() + more * 4)
+            assert close_frame(ws)[0] == code
+            ws.close()
+
+
 def test_binary_frame_closes_with_1003(learner, chat):
     ws = connect(chat["url"])
     connection_id = connection_id_of(learner, ws, chat["api_id"])

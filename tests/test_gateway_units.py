@@ -11,7 +11,7 @@ from aiohttp import WSCloseCode
 from aiohttp.http_websocket import WebSocketError
 
 from local_cloud.gateway.arns import arn_like, execute_api_arn
-from local_cloud.gateway.frames import FrameSizeGuard
+from local_cloud.gateway.frames import MAX_DRAIN_BYTES, FrameSizeGuard
 from local_cloud.gateway.ids import is_connection_id, iso_time, new_id
 from local_cloud.gateway.permissions import allows_api_gateway
 from local_cloud.gateway.routing import select_route, selection_value
@@ -137,7 +137,21 @@ def test_frame_guard_fails_a_frame_over_32_kb_with_1009():
     guard = FrameSizeGuard(reader, queue)
     stream = frame(b"ok") + frame(b"x" * (32 * 1024 + 1), 0x0)
     assert guard.feed_data(stream[:10]) == (False, b"")
-    assert guard.feed_data(stream[10:]) == (True, b"")
+    assert guard.feed_data(stream[10:]) == (False, b"")  # the socket stays open to drain, not parse
     assert isinstance(queue.error, WebSocketError) and queue.error.code == WSCloseCode.MESSAGE_TOO_BIG
-    assert guard.feed_data(b"more") == (True, b"")  # nothing reaches the parser after the failure
-    assert len(reader.fed) == 10
+    assert guard.failed and not guard.client_done.is_set()
+    assert guard.feed_data(frame(b"y" * 1000)) == (False, b"")  # nothing reaches the parser after the failure
+    assert len(reader.fed) == 10 and not guard.client_done.is_set()
+    close = frame(struct.pack("!H", 1000), 0x8)
+    guard.feed_data(close[:3])
+    assert not guard.client_done.is_set()
+    guard.feed_data(close[3:])  # the client's close frame: now the socket can close without a reset
+    assert guard.client_done.is_set() and len(reader.fed) == 10
+
+
+def test_frame_guard_stops_draining_at_the_bound():
+    guard = FrameSizeGuard(RecordingReader(), RecordingQueue())
+    guard.feed_data(frame(b"x" * (MAX_DRAIN_BYTES + 10)))
+    assert guard.failed and not guard.client_done.is_set()
+    guard.feed_data(b"x" * MAX_DRAIN_BYTES)
+    assert guard.client_done.is_set()

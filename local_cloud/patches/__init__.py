@@ -13,6 +13,7 @@ from . import (
     apigatewayv2_route_responses,
     apigatewayv2_routes,
     apigatewayv2_stages,
+    dynamodb_transactions,
     lambda_code,
     lambda_lifecycle,
     lambda_runtimes,
@@ -42,5 +43,6 @@ def apply(settings: Settings) -> None:
     apigatewayv2_endpoint.apply()
     apigatewayv2_pagination.apply()  # last: it wraps the list operations the others add
     lambda_runtimes.apply()
+    dynamodb_transactions.apply()
     lambda_code.apply()
     lambda_lifecycle.apply()

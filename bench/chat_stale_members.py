@@ -1,0 +1,93 @@
+"""Stale members: a public message in a chat whose table still lists 2,000 connections that are gone.
+
+A crash or a lost $disconnect leaves connection items behind; the chat finds them when a post answers
+GoneException and removes them. Prints how long the live members wait for a public message, how long until
+every stale member is removed, and how long a second message then takes (private local cloud).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import time
+from typing import Any
+
+import boto3
+import websocket
+
+from local_cloud import LocalCloud
+
+PREFIX = "stale"
+STALE = 2000
+LIVE = 3
+
+
+def stale_connection_id() -> str:
+    """An AWS-shaped connection id that no gateway connection has."""
+    return base64.urlsafe_b64encode(os.urandom(11)).decode()[:15] + "="
+
+
+def add_stale_members(cloud: LocalCloud, count: int) -> None:
+    with boto3.resource("dynamodb", **cloud.client_kwargs).Table(f"{PREFIX}-connections").batch_writer() as batch:
+        for number in range(count):
+            name = f"Ghost{number:04d}"
+            connection_id = stale_connection_id()
+            batch.put_item(Item={"connectionId": connection_id, "connectedAt": 0, "name": name,
+                                 "nameKey": name.lower()})
+            batch.put_item(Item={"connectionId": f"name#{name.lower()}", "owner": connection_id})
+
+
+def named_items(cloud: LocalCloud) -> int:
+    pages = cloud.client("dynamodb").get_paginator("scan").paginate(
+        TableName=f"{PREFIX}-connections", FilterExpression="attribute_exists(nameKey)", Select="COUNT")
+    return sum(page["Count"] for page in pages)
+
+
+def wait_for_public(ws: websocket.WebSocket, text: str, began: float) -> float:
+    while True:
+        frame: dict[str, Any] = json.loads(ws.recv())
+        if frame.get("publicMessage") and frame.get("text") == text:
+            return (time.perf_counter() - began) * 1000
+
+
+def send_and_time(members: list[websocket.WebSocket], text: str) -> list[float]:
+    began = time.perf_counter()
+    members[0].send(json.dumps({"action": "sendPublic", "message": text}))
+    return [wait_for_public(ws, text, began) for ws in members]
+
+
+def main() -> None:
+    print(f"\n== Stale members: {STALE} gone connections in the table, {LIVE} live members ==")
+    from workshop.deploy import deploy_all
+    from workshop.environment import temporary_environ
+
+    with LocalCloud() as cloud:
+        with temporary_environ({**cloud.environ, "WORKSHOP_PREFIX": PREFIX, "WORKSHOP_TARGET": None}):
+            url = deploy_all(quiet=True).url
+        members = []
+        for number in range(LIVE):
+            ws = websocket.create_connection(url, timeout=120)
+            ws.send(json.dumps({"action": "setName", "name": f"Live{number}"}))
+            members.append(ws)
+        send_and_time(members, "warm-up")  # every function warm, every member named
+        add_stale_members(cloud, STALE)
+        began = time.perf_counter()
+        arrivals = send_and_time(members, "first after the crash")
+        print(f"  first message: first live member after {min(arrivals):.0f} ms, last after {max(arrivals):.0f} ms")
+        second = send_and_time(members, "second")
+        print(f"  second message, sent right after: last live member after {max(second):.0f} ms")
+        deadline = time.monotonic() + 600
+        while named_items(cloud) > LIVE and time.monotonic() < deadline:
+            time.sleep(0.2)
+        left = named_items(cloud) - LIVE
+        print(f"  stale members removed: {STALE - left} of {STALE}, "
+              f"{(time.perf_counter() - began):.1f} s after the first message")
+        third = send_and_time(members, "third")
+        print(f"  a message once they are gone: last live member after {max(third):.0f} ms")
+        for ws in members:
+            ws.close()
+
+
+if __name__ == "__main__":
+    main()
