@@ -242,8 +242,8 @@ class ChatClient:
         unsent = self.unsent_lines()
         if unsent:
             self.console.problem("not sent (copy what you need): " + " | ".join(unsent))
+        self.gave_up.set()  # before the prompt below: the Enter it asks for must find the client given up
         self.console.problem("press Enter to leave")
-        self.gave_up.set()
 
     def unsent_lines(self) -> list[str]:
         with self._send_lock:

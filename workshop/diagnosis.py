@@ -95,7 +95,8 @@ def not_ready(session: WorkshopSession, step: str) -> NotReady:
         missing = [(NEEDS[step][-1], "something an earlier step creates")]
     things = " and ".join(what for _, what in missing)
     notebooks = " and ".join(step_label(earlier) for earlier, _ in missing)
-    message = f"Step {step} needs {things}, which {'is' if len(missing) == 1 else 'are'} not there: " \
-              f"run notebook {notebooks} first."
+    one = len(missing) == 1
+    message = f"Step {step} needs {things}, which {'is' if one else 'are'} not there: " \
+              f"run notebook{'' if one else 's'} {notebooks} first."
     note = context_note(session)
     return NotReady(f"{message}\n{note}" if note else message)
