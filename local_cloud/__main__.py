@@ -6,12 +6,15 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
 import threading
+from pathlib import Path
 
+from . import boundary
 from .config import DEFAULT_HOST, DEFAULT_PORT, Settings
-from .server import LocalCloudServer
+from .server import LocalCloudServer, SecretNotWritten
 
 READY_MARKER = "Local cloud listening on"
 
@@ -26,6 +29,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port to bind, 0 for a free one (default %(default)s)")
     parser.add_argument("--region", default=None, help="region reported to clients (default: AWS_DEFAULT_REGION or us-east-1)")
     parser.add_argument("--quiet", action="store_true", help="log warnings only")
+    parser.add_argument("--allow-remote", action="store_true",
+                        help="allow a --host other machines can reach (a class on a network you trust); "
+                        "without it only loopback addresses are accepted")
+    parser.add_argument("--state-dir", default=None,
+                        help="folder for the control secret, readable only by you (default: LOCAL_CLOUD_STATE_DIR, "
+                        "else a per-user folder)")
     # Used by LocalCloud (embedded.py): stop when the owning process goes away, even if it was killed
     # before it could stop us, so no orphaned cloud (and its Lambda workers) outlives a test run.
     parser.add_argument("--stop-with-stdin", action="store_true", help=argparse.SUPPRESS)
@@ -42,13 +51,16 @@ def banner(server: LocalCloudServer) -> str:
             f"  export AWS_ENDPOINT_URL={s.http_url}        (Windows: set AWS_ENDPOINT_URL={s.http_url})",
             f'  or boto3.client("dynamodb", endpoint_url="{s.http_url}", region_name="{s.region}")',
             "  any access key works locally, e.g. AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test",
+            f"  control secret (shutdown): {server.secret_path}, read by local_cloud.control.send",
             "Press Ctrl-C to stop.",
         ]
+        + ([boundary.remote_warning(s)] if not boundary.is_loopback(s.host) else [])
     )
 
 
 async def run(args: argparse.Namespace) -> None:
-    settings = Settings(host=args.host, port=args.port)
+    settings = Settings(host=args.host, port=args.port, allow_remote=args.allow_remote,
+                        state_dir=Path(args.state_dir) if args.state_dir else None)
     if args.region:
         settings.region = args.region
     server = LocalCloudServer(settings)
@@ -77,7 +89,10 @@ def say(text: str) -> None:
 def _stop_at_stdin_eof(loop: asyncio.AbstractEventLoop, stopped: asyncio.Event) -> None:
     """Block on stdin (a pipe from the owner) and ask for a clean stop when it closes."""
     try:
-        while sys.stdin.buffer.read(4096):
+        # os.read, not sys.stdin.buffer: a daemon thread blocked inside the buffered reader's lock makes the
+        # interpreter abort at exit ("could not acquire lock for <stdin>") after a shutdown over HTTP.
+        fd = sys.stdin.fileno()
+        while os.read(fd, 4096):
             pass
     except (OSError, ValueError):
         pass
@@ -86,6 +101,11 @@ def _stop_at_stdin_eof(loop: asyncio.AbstractEventLoop, stopped: asyncio.Event) 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    try:
+        boundary.check_bind(args.host, args.allow_remote)
+    except boundary.RemoteBindRefused as refused:
+        print(refused, file=sys.stderr)
+        return 2
     logging.basicConfig(
         level=logging.WARNING if args.quiet else logging.INFO,
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
@@ -97,6 +117,9 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(run(args))
     except KeyboardInterrupt:
         pass
+    except SecretNotWritten as error:
+        print(error, file=sys.stderr)
+        return 1
     except OSError as error:
         print(f"Could not start the local cloud on {args.host}:{args.port}: {error}.", file=sys.stderr)
         print("Is another local cloud already running? Stop it, or pick another port with --port.", file=sys.stderr)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4566
@@ -18,6 +20,21 @@ def _env_float(name: str, default: float) -> float:
 def _env_int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value else default
+
+
+def _env_list(name: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in os.environ.get(name, "").split(",") if item.strip())
+
+
+def default_state_dir() -> Path:
+    """Where a local cloud keeps what only its user may read (the control secret): a per-user folder."""
+    configured = os.environ.get("LOCAL_CLOUD_STATE_DIR")
+    if configured:
+        return Path(configured)
+    if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
+        return Path(os.environ["LOCALAPPDATA"]) / "local-cloud"
+    base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
+    return Path(base) / "local-cloud"
 
 
 @dataclass
@@ -39,6 +56,12 @@ class Settings:
     # why the chat posts from a thread pool. Set it (e.g. 10) to see that difference on the local cloud.
     connections_latency_ms: float = field(
         default_factory=lambda: _env_float("LOCAL_CLOUD_CONNECTIONS_LATENCY_MS", 0.0))
+    # The network boundary (boundary.py): a non-loopback bind needs allow_remote; web pages at these
+    # origins (exact "scheme://host:port" strings) may call the API, besides the cloud's own origin.
+    allow_remote: bool = False
+    allowed_origins: tuple[str, ...] = field(default_factory=lambda: _env_list("LOCAL_CLOUD_ALLOWED_ORIGINS"))
+    # The control secret's folder (control.py); None: default_state_dir().
+    state_dir: Path | None = None
 
     @property
     def advertised_host(self) -> str:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
+from . import control
 from .config import Settings
 
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
@@ -30,13 +29,17 @@ class LocalCloud:
 
     def __init__(self, port: int = 0, host: str = "127.0.0.1", mode: str = "subprocess",
                  env: dict[str, str] | None = None, log_path: str | os.PathLike[str] | None = None,
-                 startup_timeout: float = 60.0) -> None:
+                 startup_timeout: float = 60.0, state_dir: str | os.PathLike[str] | None = None,
+                 allow_remote: bool = False) -> None:
         if mode not in ("subprocess", "thread"):
             raise ValueError("mode must be 'subprocess' or 'thread'")
         self.host, self.port, self.mode = host, port, mode
         self.env = dict(env or {})
         self.log_path = Path(log_path) if log_path else None
         self.startup_timeout = startup_timeout
+        # Where the cloud writes its control secret (None: LOCAL_CLOUD_STATE_DIR or the per-user default).
+        self.state_dir = Path(state_dir) if state_dir else None
+        self.allow_remote = allow_remote
         self.region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
         self._process: subprocess.Popen[bytes] | None = None
         self._thread: threading.Thread | None = None
@@ -94,8 +97,11 @@ class LocalCloud:
         self.stop()
 
     def health(self) -> dict[str, Any]:
-        with urllib.request.urlopen(f"{self.endpoint_url}/_local_cloud/health", timeout=5) as response:
-            return json.loads(response.read())
+        return control.send(self.endpoint_url, "health")
+
+    def send_control(self, action: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Call a control action with this cloud's secret (see local_cloud.control)."""
+        return control.send(self.endpoint_url, action, payload, state_dir=self.state_dir)
 
     # -- subprocess mode ------------------------------------------------------------------------
     def _start_subprocess(self) -> None:
@@ -106,6 +112,10 @@ class LocalCloud:
         env.pop("AWS_ENDPOINT_URL", None)  # the cloud itself must not point at another cloud
         command = [sys.executable, "-m", "local_cloud", "--host", self.host, "--port", str(self.port),
                    "--stop-with-stdin"]
+        if self.state_dir:
+            command += ["--state-dir", str(self.state_dir)]
+        if self.allow_remote:
+            command.append("--allow-remote")
         log_file = open(self.log_path, "ab") if self.log_path else None  # noqa: SIM115 - closed by _drain
         # Its own process group: a Ctrl-C in the terminal interrupts the owner (which then cleans up and
         # stops the cloud) instead of killing the cloud under it (the demo's --keep relies on this).
@@ -152,9 +162,8 @@ class LocalCloud:
         if self._process is None or self._process.poll() is not None:
             return
         try:  # a clean shutdown over HTTP also works on Windows, where there is no SIGTERM
-            request = urllib.request.Request(f"{self.endpoint_url}/_local_cloud/shutdown", method="POST")
-            urllib.request.urlopen(request, timeout=5).close()
-        except OSError:
+            self.send_control("shutdown")
+        except control.ControlError:
             self._process.terminate()
         if self._process.stdin is not None:
             self._process.stdin.close()  # the cloud also stops when this pipe closes
@@ -171,7 +180,8 @@ class LocalCloud:
         if LocalCloud._thread_cloud_running:
             raise RuntimeError("a thread-mode local cloud is already running in this process")
         reset_moto_state()
-        settings = Settings(host=self.host, port=self.port, region=self.region)
+        settings = Settings(host=self.host, port=self.port, region=self.region, allow_remote=self.allow_remote,
+                            state_dir=self.state_dir)
         self._server = LocalCloudServer(settings)
         ready = threading.Event()
         errors: list[BaseException] = []

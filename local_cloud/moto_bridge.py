@@ -23,6 +23,7 @@ class MotoBridge:
 
     def __init__(self, threads: int = 8, app: WsgiApp | None = None) -> None:
         self.app = app or DomainDispatcherApplication(create_backend_app)
+        disable_moto_recorder()
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="moto")
         # moto's DynamoDB is not thread-safe: concurrent transact_write_items answer 500 or, rolling
         # back, overwrite each other's writes. DynamoDB itself is atomic per request, so serialise them.
@@ -35,8 +36,10 @@ class MotoBridge:
         status, headers, payload = await loop.run_in_executor(self._pool, self.call, environ)
         response = web.Response(status=status, body=payload)
         for name, value in headers:
-            # aiohttp computes these itself from the body it sends.
-            if name.lower() in ("content-length", "transfer-encoding", "connection"):
+            # aiohttp computes the first three itself from the body it sends. moto (flask-cors) reflects any
+            # Origin in Access-Control-Allow-*: the local cloud's API is not for web pages, so never pass those.
+            lowered = name.lower()
+            if lowered in ("content-length", "transfer-encoding", "connection") or lowered.startswith("access-control-"):
                 continue
             response.headers.add(name, value)
         return response
@@ -57,7 +60,14 @@ class MotoBridge:
         return captured["status"], captured["headers"], payload
 
     def _run(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> bytes:
-        chunks = self.app(environ, start_response)
+        app = self.app
+        if isinstance(app, DomainDispatcherApplication):
+            app = app.get_application(environ)
+            # moto's own API (recorder, reset, state dump) whatever path or header led there: never served.
+            if getattr(app, "service", None) == "moto_api":
+                start_response("404 Not Found", [("Content-Type", "text/plain")])
+                return b"Local cloud: moto's /moto-api is not served.\n"
+        chunks = app(environ, start_response)
         try:
             return b"".join(chunks)
         finally:
@@ -67,6 +77,13 @@ class MotoBridge:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def disable_moto_recorder() -> None:
+    """moto's recorder appends every request to ./moto_recording when MOTO_ENABLE_RECORDING is set: never here."""
+    from moto.moto_api import recorder
+
+    recorder._os_enabled = recorder._user_enabled = False
 
 
 def wsgi_environ(request: web.Request, body: bytes) -> dict[str, Any]:

@@ -8,10 +8,11 @@ import logging
 import re
 import time
 import uuid
+from pathlib import Path
 
 from aiohttp import web
 
-from . import patches
+from . import boundary, control, patches
 from .config import Settings
 from .gateway import Gateway
 from .lambda_runtime import LambdaRuntime
@@ -21,9 +22,13 @@ log = logging.getLogger("local_cloud")
 
 # lambda.invoke: POST /2015-03-31/functions/{FunctionName}/invocations
 INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<function>[^/]+)/invocations/?$")
-CONTROL_PREFIX = "/_local_cloud/"
+CONTROL_PREFIX = control.CONTROL_PREFIX
 # Lambda zips arrive base64-encoded inside create_function's JSON body (AWS allows 50 MB).
 MAX_REQUEST_BYTES = 80 * 1024 * 1024
+
+
+class SecretNotWritten(RuntimeError):
+    """The control secret could not be stored: the cloud does not start without one."""
 
 
 class LocalCloudServer:
@@ -36,6 +41,10 @@ class LocalCloudServer:
         self.gateway = Gateway(self.settings, self.runtime)
         self.stopped = asyncio.Event()
         self._runner: web.AppRunner | None = None
+        # Built again in start() once the port is known (port 0: a free one, chosen at bind).
+        self.boundary = boundary.Boundary(self.settings)
+        self.secret: str | None = None
+        self.secret_path: Path | None = None
         # Its state lives in memory: a client that remembers the instance can tell a restart (state gone).
         self.instance = uuid.uuid4().hex
         self.started_at = time.time()
@@ -46,23 +55,35 @@ class LocalCloudServer:
         return app
 
     async def front_door(self, request: web.Request) -> web.StreamResponse:
-        """Send each request to the part that owns it; everything else is moto's."""
+        """Check the request at the boundary, then send it to the part that owns it; the rest is moto's."""
+        refusal = self.boundary.refuse(request)
+        if refusal is not None:
+            return boundary.seal(refusal)
         path = request.path
         if request.headers.get("Upgrade", "").lower() == "websocket":
             return await self.gateway.handle_websocket(request)
         if "/@connections/" in path or path.startswith("/@connections"):
-            return await self.gateway.handle_management(request)
-        if request.method == "POST" and INVOKE_PATH.match(path):
-            return await self.runtime.handle_invoke_http(request)
-        if path.startswith(CONTROL_PREFIX):
-            return await self.control(request)
-        return await self.moto.handle(request)
+            response = await self.gateway.handle_management(request)
+        elif request.method == "POST" and INVOKE_PATH.match(path):
+            response = await self.runtime.handle_invoke_http(request)
+        elif path.startswith(CONTROL_PREFIX):
+            response = await self.control(request)
+        else:
+            response = await self.moto.handle(request)
+        return boundary.seal(response)
 
     async def control(self, request: web.Request) -> web.Response:
-        """Tiny admin API used by embedding code: health, and a clean shutdown that works on Windows."""
+        """Tiny admin API: health (open, read-only) and actions that need the secret (shutdown)."""
         action = request.path[len(CONTROL_PREFIX):]
-        if action == "health":
+        if action in control.OPEN_ACTIONS:
+            if request.method not in ("GET", "HEAD"):
+                return web.json_response({"message": f"{action} is read-only: use GET"}, status=405)
             return web.json_response(self.describe())
+        if self.secret is None or not control.secret_matches(request.headers.get(control.SECRET_HEADER), self.secret):
+            return web.json_response({"message": (
+                f"control action {action!r} needs this cloud's secret in the {control.SECRET_HEADER} header; only "
+                f"the user who started the cloud can read it ({self.secret_path}). "
+                "Use local_cloud.control.send(endpoint_url, action).")}, status=403)
         if action == "shutdown" and request.method == "POST":
             asyncio.get_running_loop().call_soon(self.stopped.set)
             return web.json_response({"stopping": True})
@@ -80,6 +101,7 @@ class LocalCloudServer:
 
     async def start(self) -> None:
         """Bind the port (a free one when port is 0) and get every part ready."""
+        boundary.check_bind(self.settings.host, self.settings.allow_remote)
         patches.apply(self.settings)
         await self.runtime.start()
         self._runner = web.AppRunner(
@@ -96,6 +118,15 @@ class LocalCloudServer:
         if self.settings.port == 0:
             sockets = self._runner.addresses
             self.settings.port = int(sockets[0][1])
+        self.boundary = boundary.Boundary(self.settings)
+        try:
+            self.secret, self.secret_path = control.create_secret(self.settings.port, self.settings.state_dir)
+        except OSError as error:
+            await self.stop()
+            raise SecretNotWritten(
+                f"Cannot write the control secret in {control.secret_path(self.settings.port, self.settings.state_dir).parent}: "
+                f"{error.strerror or error}. Pick a folder you can write with --state-dir or LOCAL_CLOUD_STATE_DIR."
+            ) from error
         patches.apply(self.settings)  # again, now that the real port is known
         log.info("local cloud ready: %s", json.dumps(self.describe()))
 
@@ -103,6 +134,8 @@ class LocalCloudServer:
         """Close every WebSocket first (their $disconnect functions still run), then the workers."""
         await self.gateway.close()
         await self.runtime.close()
+        if self.secret is not None and self.secret_path is not None:
+            control.remove_secret(self.secret_path, self.secret)
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -6,11 +6,10 @@ import os
 import subprocess
 import sys
 import time
-import urllib.request
 
 import pytest
 
-from local_cloud import LocalCloud
+from local_cloud import LocalCloud, control
 
 
 def test_one_endpoint_serves_every_service(cloud):
@@ -29,9 +28,8 @@ def test_health_describes_the_endpoint(cloud):
 
 
 def test_unknown_control_action_is_a_clear_404(cloud):
-    with pytest.raises(urllib.request.HTTPError) as error:
-        urllib.request.urlopen(f"{cloud.endpoint_url}/_local_cloud/nothing")
-    assert error.value.code == 404
+    with pytest.raises(control.ControlError, match=r"HTTP 404\): unknown control action 'nothing'"):
+        cloud.send_control("nothing")
 
 
 def test_subprocess_cloud_stops_cleanly():

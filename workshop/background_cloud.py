@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import subprocess
 import sys
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+from local_cloud import control
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_HOST = "127.0.0.1"
@@ -55,11 +54,10 @@ def port_taken_message() -> str:
 def health(url: str = DEFAULT_URL, timeout: float = 2.0) -> dict[str, object] | None:
     """The local cloud's health document, or None when nothing (or something else) answers."""
     try:
-        with urllib.request.urlopen(f"{url}/_local_cloud/health", timeout=timeout) as response:
-            document = json.loads(response.read())
-    except (OSError, ValueError):
+        document = control.send(url, "health", timeout=timeout)
+    except control.ControlError:
         return None
-    return document if isinstance(document, dict) and document.get("service") == "local_cloud" else None
+    return document if document.get("service") == "local_cloud" else None
 
 
 def _port_is_taken(host: str, port: int) -> bool:
@@ -118,12 +116,14 @@ def ensure_running(startup_timeout: float = 90.0) -> CloudStatus:
 
 
 def stop(timeout: float = 30.0) -> bool:
-    """Ask the background local cloud to shut down; True if one was running."""
+    """Ask the background local cloud to shut down (with its control secret); True if one was running."""
     if health(DEFAULT_URL) is None:
         return False
-    request = urllib.request.Request(f"{DEFAULT_URL}/_local_cloud/shutdown", method="POST")
-    with contextlib.suppress(OSError):  # it may close the connection while answering
-        urllib.request.urlopen(request, timeout=5).close()
+    try:
+        control.send(DEFAULT_URL, "shutdown")
+    except control.ControlError as error:
+        if health(DEFAULT_URL, timeout=0.5) is not None:  # not just a connection closed while answering
+            raise LocalCloudError(f"Could not stop the local cloud: {error}") from None
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and health(DEFAULT_URL, timeout=0.5) is not None:
         time.sleep(0.2)

@@ -144,7 +144,11 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_stop(args: argparse.Namespace) -> int:
-    stopped = background_cloud.stop()
+    try:
+        stopped = background_cloud.stop()
+    except background_cloud.LocalCloudError as error:
+        print(error, file=sys.stderr)
+        return 1
     print("The local cloud stopped." if stopped else "No local cloud was running.")
     return 0
 
