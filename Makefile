@@ -11,7 +11,7 @@ endif
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv test lint demo local lab deploy destroy chat bench clean
+.PHONY: help venv test lint demo local lab deploy destroy chat web bench clean
 
 help:
 	@echo "make demo     run the whole workshop as one demo on a private local cloud"
@@ -21,6 +21,7 @@ help:
 	@echo "make deploy   deploy every step to the current target"
 	@echo "make destroy  delete everything this prefix created"
 	@echo "make chat NAME=Alice   join the deployed chat from the terminal"
+	@echo "make web     open the chat's web page (step 07) in the default browser"
 	@echo "make bench    run the benchmarks (they print figures)"
 
 $(STAMP): requirements.txt
@@ -55,6 +56,9 @@ destroy: $(STAMP)
 
 chat: $(STAMP)
 	$(PY) -m workshop chat --name "$(NAME)" $(ARGS)
+
+web: $(STAMP)
+	$(PY) -m workshop url --web --open $(ARGS)
 
 bench: $(STAMP)
 	$(PY) -m bench $(ARGS)

@@ -40,6 +40,7 @@ OK = {"statusCode": 200}
 # boto3 objects, created once per warm container (clients, not chat state).
 _tables = {}
 _management_clients = {}
+_lambda_clients = []
 
 
 # --- configuration ---------------------------------------------------------------------------------
@@ -67,6 +68,13 @@ def connections_table():
 
 def broadcast_workers():
     return max(1, int(os.environ.get("BROADCAST_WORKERS") or DEFAULT_BROADCAST_WORKERS))
+
+
+def lambda_client():
+    """A Lambda client (the $connect function uses it to invoke itself again, asynchronously)."""
+    if not _lambda_clients:
+        _lambda_clients.append(boto3.client("lambda"))
+    return _lambda_clients[0]
 
 
 def management_client(event):

@@ -3,14 +3,24 @@
 API Gateway runs this function before it opens the WebSocket and opens it only when the answer's
 statusCode is 2xx: an invalid name is refused with 400 and a taken one with 409, and the socket never
 opens. Because the socket is not open yet, nothing can be posted to it here: the others hear
-"Alice joined the chat" with the new members list (which already includes Alice), and Alice gets the
-list with the next change in the chat, or at once by sending setName with her own name.
+"Alice joined the chat" with the new members list (which already includes Alice), and Alice gets hers
+from a follow-up: this function invokes itself asynchronously, and that second run posts the members
+list to Alice as soon as her socket is open.
 """
 
+import json
+import time
+
 import chat_shared
+from botocore.exceptions import BotoCoreError, ClientError
+
+FOLLOW_UP = "membersFor"  # the key that marks the follow-up event (API Gateway never sends it)
+OPEN_WAIT_SECONDS = 5  # how long the follow-up waits for the socket to open
 
 
 def handler(event, context):
+    if FOLLOW_UP in event:
+        return send_members_when_open(event)
     with chat_shared.EventLog(event) as log:
         connection_id = chat_shared.connection_id_of(event)
         connected_at = event["requestContext"].get("connectedAt") or chat_shared.now_ms()
@@ -46,5 +56,49 @@ def handler(event, context):
         members = chat_shared.with_member(chat_shared.list_members(), connection_id, name)
         news = [chat_shared.system_message(f"{name} joined the chat"), chat_shared.members_message(members)]
         log.delivery = chat_shared.broadcast(event, news, members, exclude=connection_id)
+        log.delivery["followUp"] = ask_for_follow_up(event, context)
         log.outcome = "joined"
         return chat_shared.OK
+
+
+def ask_for_follow_up(event, context):
+    """Invoke this same function again, asynchronously, to send the newcomer the members list.
+
+    InvocationType="Event" queues the event and answers at once, so the handshake is not held up.
+    The role allows lambda:InvokeFunction on this function only (notebook 01).
+    """
+    context_fields = ("connectionId", "domainName", "stage", "apiId")
+    follow_up = {
+        FOLLOW_UP: chat_shared.connection_id_of(event),
+        "requestContext": {key: event["requestContext"][key] for key in context_fields},
+    }
+    try:
+        chat_shared.lambda_client().invoke(FunctionName=context.invoked_function_arn, InvocationType="Event",
+                                      Payload=json.dumps(follow_up).encode("utf-8"))
+    except (ClientError, BotoCoreError) as error:
+        # Not fatal: the newcomer is in the chat, and gets the list with the next change.
+        return type(error).__name__ if isinstance(error, BotoCoreError) else error.response["Error"]["Code"]
+    return "requested"
+
+
+def send_members_when_open(event):
+    """The follow-up: post the members list to the newcomer once API Gateway has opened the socket.
+
+    Until then a post answers GoneException, so we try again every tenth of a second for a few seconds.
+    The list is read again before every try, so it is as fresh as the next broadcast.
+    """
+    with chat_shared.EventLog(event) as log:
+        log.route = "$connect follow-up"
+        connection_id = event[FOLLOW_UP]
+        client = chat_shared.management_client(event)
+        deadline = time.monotonic() + OPEN_WAIT_SECONDS
+        while True:
+            frame = json.dumps(chat_shared.members_message(chat_shared.list_members()), ensure_ascii=False)
+            if chat_shared.post(client, connection_id, frame.encode("utf-8")):
+                log.outcome = "members sent"
+                return chat_shared.OK
+            if time.monotonic() > deadline:
+                # The client left before its socket opened; $disconnect cleans up after it.
+                log.outcome = "never opened"
+                return chat_shared.OK
+            time.sleep(0.1)

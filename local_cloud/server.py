@@ -17,6 +17,7 @@ from .config import Settings
 from .gateway import Gateway
 from .lambda_runtime import LambdaRuntime
 from .moto_bridge import MotoBridge
+from .s3_website import S3WebsiteEndpoint, website_host, website_url
 
 log = logging.getLogger("local_cloud")
 
@@ -39,6 +40,7 @@ class LocalCloudServer:
         self.moto = MotoBridge()
         self.runtime = LambdaRuntime(self.settings)
         self.gateway = Gateway(self.settings, self.runtime)
+        self.websites = S3WebsiteEndpoint()
         self.stopped = asyncio.Event()
         self._runner: web.AppRunner | None = None
         # Built again in start() once the port is known (port 0: a free one, chosen at bind).
@@ -56,6 +58,12 @@ class LocalCloudServer:
 
     async def front_door(self, request: web.Request) -> web.StreamResponse:
         """Check the request at the boundary, then send it to the part that owns it; the rest is moto's."""
+        # A website host (BUCKET.s3-website.localhost:PORT) reaches S3's website endpoint and nothing else,
+        # like a host of its own: anonymous GET/HEAD of public objects, on any path. So a page served from a
+        # bucket gains nothing on the API, invoke, @connections or control paths, which stay behind the boundary.
+        bucket = website_host(request.headers.get("Host", ""), self.settings.port)
+        if bucket is not None:
+            return await self.websites.handle(request, bucket)
         refusal = self.boundary.refuse(request)
         if refusal is not None:
             return boundary.seal(refusal)
@@ -95,6 +103,7 @@ class LocalCloudServer:
             "endpoint_url": self.settings.http_url,
             "websocket_base": self.settings.ws_url,
             "region": self.settings.region,
+            "website_url_pattern": website_url("{bucket}", self.settings.port),
             "instance": self.instance,
             "started_at": self.started_at,
         }

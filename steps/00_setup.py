@@ -12,6 +12,7 @@
 #     GW -->|one route, one function| L[Lambda functions<br/>connect · setName · sendPublic · ...]
 #     L -->|connections and names| DB[(DynamoDB table)]
 #     L -->|POST @connections| GW
+#     S3[S3 static website<br/>the web page] -->|HTTP| C2
 # ```
 #
 # | notebook | you create | minutes |
@@ -22,6 +23,7 @@
 # | 04 | the WebSocket API: routes, integrations, permissions | 15 |
 # | 05 | a deployment and a stage: the chat's URL | 5 |
 # | 06 | a chat between clients right here, and the functions' logs | 15 |
+# | 07 | the chat's web page, published as an S3 static website | 15 |
 # | 10 | the clean-up: delete everything you created | 5 |
 #
 # Every notebook can be re-run, in any order, in a new kernel: it never fails on "already exists"

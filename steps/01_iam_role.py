@@ -67,7 +67,10 @@ iam.get_waiter("role_exists").wait(RoleName=names.role)
 # ARNs (Amazon Resource Names) name exactly one resource each. The table's index has its own ARN
 # (`.../table/NAME/index/INDEX`). A function writes its logs to the log group `/aws/lambda/FUNCTION`;
 # we list our seven log groups one by one rather than `/aws/lambda/*`, which would cover every function
-# in the account. `put_role_policy` creates or replaces the inline policy, so re-running is safe.
+# in the account. One more statement lets the `$connect` function invoke **itself** (and nothing else):
+# someone who joins with `?name=` gets the members list from a second, asynchronous run of that function,
+# because a socket cannot receive anything before `$connect` has answered (notebook 07 explains it).
+# `put_role_policy` creates or replaces the inline policy, so re-running is safe.
 
 # %%
 table_arn = f"arn:aws:dynamodb:{session.region}:{session.account_id}:table/{names.table}"
@@ -75,6 +78,7 @@ log_group_arns = [
     f"arn:aws:logs:{session.region}:{session.account_id}:log-group:{names.log_group(route)}:*"
     for route in names.routes
 ]
+connect_function_arn = f"arn:aws:lambda:{session.region}:{session.account_id}:function:{names.function('$connect')}"
 
 permissions = {
     "Version": "2012-10-17",
@@ -93,6 +97,12 @@ permissions = {
             "Effect": "Allow",
             "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
             "Resource": log_group_arns,
+        },
+        {
+            "Sid": "ConnectFollowUp",
+            "Effect": "Allow",
+            "Action": ["lambda:InvokeFunction"],
+            "Resource": [connect_function_arn],
         },
     ],
 }

@@ -4,7 +4,8 @@
 # Leftover resources are where surprise bills come from. This notebook deletes everything **your prefix**
 # created — and nothing else: it only looks at the exact names derived from your prefix, so in a shared
 # account other learners' chats are safe. It deletes in **dependency order** (what uses something goes
-# first): the API, the functions, the table, the role, and last the functions' log groups.
+# first): the web page's bucket, the API, the functions, the table, the role, and last the functions' log
+# groups.
 #
 # First a dry run: it only lists. Set `WORKSHOP_DRY_RUN=1` (or run `python -m workshop destroy --dry-run`) to
 # stop after the list.
@@ -42,7 +43,26 @@ if dry_run:
     print("Dry run: nothing was deleted.")
 
 # %% [markdown]
-# ## 1. The API
+# ## 1. The web page's bucket
+#
+# S3 refuses to delete a bucket that still holds objects, so we delete them first, a page of up to 1,000
+# at a time (`delete_objects`), then the bucket. Its policy, website and public-access settings go with it.
+
+# %%
+if not dry_run:
+    bucket = lookup.website_bucket(session)
+    if bucket is not None:
+        s3 = session.client("s3")
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+            if keys:
+                s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+                print(f"deleted {len(keys)} objects from", bucket)
+        s3.delete_bucket(Bucket=bucket)
+        print("deleted bucket", bucket)
+
+# %% [markdown]
+# ## 2. The API
 #
 # `delete_api` removes the API with its routes, integrations, stages and deployments; open connections
 # are closed. (An interrupted run may have left two APIs with our name: we delete each.)
@@ -55,7 +75,7 @@ if not dry_run:
         print("deleted API", api["ApiId"])
 
 # %% [markdown]
-# ## 2. The functions
+# ## 3. The functions
 #
 # Deleting a function also deletes its permissions (its resource policy).
 
@@ -70,7 +90,7 @@ if not dry_run:
             pass
 
 # %% [markdown]
-# ## 3. The table
+# ## 4. The table
 #
 # This deletes the table and every item in it. The `table_not_exists` waiter waits until it is gone.
 
@@ -85,7 +105,7 @@ if not dry_run:
         pass
 
 # %% [markdown]
-# ## 4. The role
+# ## 5. The role
 #
 # IAM refuses to delete a role that still has policies: first its inline policies, then any attached
 # managed policy, then the role.
@@ -106,7 +126,7 @@ if not dry_run:
         pass
 
 # %% [markdown]
-# ## 5. The log groups
+# ## 6. The log groups
 #
 # Log groups outlive their functions, so we delete them ourselves — last: closing the API's connections
 # ran the `$disconnect` function once more, and a function still running when it was deleted writes its

@@ -67,6 +67,30 @@ class FakeConnections:
         return {}
 
 
+class FakeLambda:
+    """Stands in for the Lambda client: records asynchronous invokes (the $connect follow-up)."""
+
+    def __init__(self) -> None:
+        self.invokes: list[dict[str, Any]] = []
+        self.refuse_with: str | None = None  # e.g. "AccessDeniedException"
+
+    def invoke(self, **kwargs: Any) -> dict[str, Any]:
+        if self.refuse_with:
+            from botocore.exceptions import ClientError
+
+            raise ClientError({"Error": {"Code": self.refuse_with, "Message": "not allowed"}}, "Invoke")
+        self.invokes.append(kwargs)
+        return {"StatusCode": 202}
+
+
+class FakeContext:
+    """The Lambda context object's fields the handlers use."""
+
+    function_name = "chat-connect"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:chat-connect"
+    aws_request_id = "request-1"
+
+
 class ChatWorld:
     """A fresh table, the handlers wired to it, and helpers to play members: `with ChatWorld() as chat:`."""
 
@@ -74,6 +98,7 @@ class ChatWorld:
         self._mock = mock_aws()
         self._saved_env: dict[str, str | None] = {}
         self.posts = FakeConnections()
+        self.lambdas = FakeLambda()
 
     def __enter__(self) -> ChatWorld:
         self._mock.start()
@@ -97,11 +122,13 @@ class ChatWorld:
         chat_shared._tables.clear()
         chat_shared._management_clients.clear()
         chat_shared._management_clients[f"https://{DOMAIN}/{STAGE}"] = self.posts
+        chat_shared._lambda_clients[:] = [self.lambdas]
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         chat_shared._tables.clear()
         chat_shared._management_clients.clear()
+        chat_shared._lambda_clients.clear()
         chat_shared.MEMBERS_PAGE_SIZE = None
         for name, value in self._saved_env.items():
             if value is None:
@@ -135,7 +162,15 @@ class ChatWorld:
         """Run a route's handler; a dict body is sent as JSON with its action, a str body as is."""
         if isinstance(body, dict):
             body = json.dumps({"action": route, **body})
-        return HANDLERS[route](self.event(route, connection_id, body, query), None)
+        return HANDLERS[route](self.event(route, connection_id, body, query), FakeContext())
+
+    def run_follow_ups(self) -> list[dict[str, Any]]:
+        """Run the asynchronous invokes the handlers asked for (as Lambda would, a moment later)."""
+        results = []
+        while self.lambdas.invokes:
+            invoke = self.lambdas.invokes.pop(0)
+            results.append(HANDLERS["$connect"](json.loads(invoke["Payload"]), FakeContext()))
+        return results
 
     # -- members -----------------------------------------------------------------------------------
     def connect(self, connection_id: str, name: str | None = None) -> dict[str, Any]:

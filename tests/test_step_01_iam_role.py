@@ -28,8 +28,13 @@ def test_the_policy_is_least_privilege(session):
     actions = [action for statement in document["Statement"] for action in statement["Action"]]
     resources = [resource for statement in document["Statement"] for resource in statement["Resource"]]
     assert all("*" not in action for action in actions)
-    assert all(session.names.table in r or f"/aws/lambda/{session.prefix}-" in r for r in resources)
-    assert policy_problems(document, [session.names.table, "/aws/lambda/"]) == []
+    connect_function = f":function:{session.names.function('$connect')}"
+    assert all(session.names.table in r or f"/aws/lambda/{session.prefix}-" in r or r.endswith(connect_function)
+               for r in resources)
+    assert policy_problems(document, [session.names.table, "/aws/lambda/", connect_function]) == []
+    # The $connect follow-up: the role may invoke that one function, nothing else.
+    [invoke] = [s for s in document["Statement"] if "lambda:InvokeFunction" in s["Action"]]
+    assert invoke["Action"] == ["lambda:InvokeFunction"] and len(invoke["Resource"]) == 1
 
 
 def test_rerunning_keeps_one_role_and_repairs_its_trust_policy(session):

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-COMMANDS = ["deploy", "destroy", "check", "status", "stop", "lab", "notebooks"]
+COMMANDS = ["deploy", "destroy", "check", "status", "stop", "lab", "notebooks", "url"]
 
 
 def workshop(*args: str, env: dict[str, str] | None = None, timeout: float = 240) -> subprocess.CompletedProcess[str]:

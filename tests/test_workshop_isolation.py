@@ -46,11 +46,13 @@ def test_iam_is_least_privilege_and_every_permission_has_a_source_arn(deployment
                 for resource in resources:
                     assert resource != "*"
                     own = (f":table/{names.table}" in resource or f":log-group:/aws/lambda/{prefix}-" in resource
-                           or f":{api_id}/{names.stage}/" in resource)
+                           or f":{api_id}/{names.stage}/" in resource
+                           or resource.endswith(f":function:{names.function('$connect')}"))  # the ?name= follow-up
                     assert own, f"{resource} is not scoped to {prefix}'s resources"
                     other = "team-b" if prefix == "team" else "team"
                     assert f"table/{other}-connections" not in resource
-        assert policy_problems(policies[names.role_policy], [names.table, "/aws/lambda/"]) == []
+        assert policy_problems(policies[names.role_policy],
+                               [names.table, "/aws/lambda/", f":function:{names.function('$connect')}"]) == []
         for route, function_name in names.functions.items():
             statements = lookup.function_policy(session, function_name)
             assert permission_problems(statements, lookup.execute_api_arn(session, api_id, route)) == []

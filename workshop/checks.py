@@ -131,9 +131,10 @@ def check_01(session: WorkshopSession, c: _Collector) -> None:
     document = policies.get(names.role_policy)
     if c.add(document is not None, f"inline policy {names.role_policy} is attached", _rerun("01")):
         own = [f":{session.region}:{session.account_id}:table/{names.table}",
-               *(f":{session.region}:{session.account_id}:log-group:{names.log_group(route)}:" for route in names.routes)]
+               *(f":{session.region}:{session.account_id}:log-group:{names.log_group(route)}:" for route in names.routes),
+               f":{session.region}:{session.account_id}:function:{names.function('$connect')}"]
         problems = policy_problems(document, own)
-        c.add(not problems, "it is least privilege: named actions on this table, its index and the log groups only",
+        c.add(not problems, "it is least privilege: named actions on this table, its index, the log groups and the $connect function only",
               "; ".join(problems))
 
 
@@ -267,6 +268,75 @@ def check_06(session: WorkshopSession, c: _Collector) -> None:
         c.add(error is None, what, f"{error} → look at the functions' logs in notebook 06, fix, and re-run step 03")
 
 
+WEB_FILES = {"index.html": "text/html", "chat.js": "text/javascript", "labels.js": "text/javascript",
+             "style.css": "text/css"}
+
+
+def check_07(session: WorkshopSession, c: _Collector) -> None:
+    import hashlib
+    import json
+
+    from .steps import PROJECT_ROOT
+    from .website import fetch
+
+    s3 = session.client("s3")
+    bucket = lookup.website_bucket(session)
+    wanted = lookup.website_bucket_name(session)
+    if not c.add(bucket is not None, f"bucket {wanted} exists", _rerun("07")):
+        return
+    tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=bucket)["TagSet"]}
+    c.add(_tags_ok(tags, session.prefix), "the bucket is tagged for this learner", _rerun("07"))
+    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    c.add(not block["BlockPublicPolicy"] and not block["RestrictPublicBuckets"],
+          "Block Public Access lets a public bucket policy work", "section 2 of " + _rerun("07"))
+    c.add(block["BlockPublicAcls"] and block["IgnorePublicAcls"], "public ACLs stay blocked (the policy is enough)",
+          "set BlockPublicAcls and IgnorePublicAcls to True: " + _rerun("07"))
+    try:
+        policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+    except s3.exceptions.ClientError:
+        policy = {}
+    statements = policy.get("Statement", [])
+    statements = statements if isinstance(statements, list) else [statements]
+    public_get = [s for s in statements if s.get("Effect") == "Allow" and s.get("Principal") in ("*", {"AWS": "*"})]
+    actions = {a for s in public_get for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])}
+    c.add(bool(public_get) and actions == {"s3:GetObject"},
+          "the bucket policy lets anyone read the objects (s3:GetObject) and do nothing else",
+          "section 2 of " + _rerun("07"))
+    try:
+        website = s3.get_bucket_website(Bucket=bucket)
+    except s3.exceptions.ClientError:
+        website = {}
+    c.add(website.get("IndexDocument", {}).get("Suffix") == "index.html",
+          "the bucket is a website whose index document is index.html", "section 3 of " + _rerun("07"))
+    for key, content_type in WEB_FILES.items():
+        try:
+            head = s3.head_object(Bucket=bucket, Key=key)
+        except s3.exceptions.ClientError:
+            c.add(False, f"{key} is uploaded", "section 4 of " + _rerun("07"))
+            continue
+        local = (PROJECT_ROOT / "web" / key).read_bytes()
+        current = head["ETag"].strip('"') == hashlib.md5(local, usedforsecurity=False).hexdigest()
+        c.add(head["ContentType"].startswith(content_type) and current,
+              f"{key} is uploaded, current, with Content-Type {content_type}",
+              f"it has {head['ContentType']}" + ("" if current else " and differs from web/") + f": {_rerun('07')}")
+    try:
+        config = json.loads(s3.get_object(Bucket=bucket, Key="config.json")["Body"].read())
+    except (s3.exceptions.ClientError, ValueError):
+        config = {}
+    chat_url = lookup.websocket_url(session)
+    c.add(chat_url is not None and config.get("websocketUrl") == chat_url,
+          f"config.json points the page at the chat ({chat_url})", "section 5 of " + _rerun("07"))
+    url = lookup.website_url(session, bucket)
+    try:
+        page = fetch(url)
+        served = page.status == 200 and page.content_type.startswith("text/html")
+        problem = f"HTTP {page.status} {page.content_type}"
+    except OSError as error:
+        served, problem = False, str(error)
+    c.add(served, f"anyone can open the page: {url}",
+          f"{problem}: check sections 2-4, then {_rerun('07')}")
+
+
 def check_10(session: WorkshopSession, c: _Collector) -> None:
     from .cleanup import find_leftovers
 
@@ -277,7 +347,7 @@ def check_10(session: WorkshopSession, c: _Collector) -> None:
 
 CHECKS: dict[str, Callable[[WorkshopSession, _Collector], None]] = {
     "00": check_00, "01": check_01, "02": check_02, "03": check_03,
-    "04": check_04, "05": check_05, "06": check_06, "10": check_10,
+    "04": check_04, "05": check_05, "06": check_06, "07": check_07, "10": check_10,
 }
 
 

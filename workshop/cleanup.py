@@ -14,6 +14,9 @@ def find_leftovers(session: WorkshopSession) -> list[tuple[str, str, str]]:
     """
     names = session.names
     found: list[tuple[str, str, str]] = []
+    bucket = lookup.website_bucket(session)
+    if bucket is not None:
+        found.append(("bucket", bucket, f"arn:aws:s3:::{bucket}"))
     for api in lookup.apis_named(session, names.api):
         found.append(("api", api["Name"], api["ApiId"]))
     for function_name in names.functions.values():

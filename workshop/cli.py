@@ -26,9 +26,13 @@ def build_parser() -> argparse.ArgumentParser:
     deploy.add_argument("--verbose", action="store_true", help="show everything each step prints")
     destroy = sub.add_parser("destroy", parents=[common], help="run step 10: delete everything of this prefix")
     destroy.add_argument("--dry-run", action="store_true", help="only list what would be deleted")
-    check = sub.add_parser("check", parents=[common], help="check one step, or all of 00–06, on the current target")
+    check = sub.add_parser("check", parents=[common],
+                           help="check one step, or all of 00–06 (07 too once its bucket exists) on the current target")
     check.add_argument("step", nargs="?", choices=[s.number for s in STEPS], help="step number, e.g. 03")
     sub.add_parser("status", parents=[common], help="show the target, the local cloud and what is deployed")
+    url = sub.add_parser("url", parents=[common], help="print the chat's WebSocket URL (--web: the web page's URL)")
+    url.add_argument("--web", action="store_true", help="the web page's URL (step 07) instead of the WebSocket URL")
+    url.add_argument("--open", action="store_true", help="also open it in the default browser (with --web)")
     sub.add_parser("stop", help="stop the background local cloud")
     sub.add_parser("lab", add_help=False, help="open JupyterLab on notebooks/ with the target ready (see `lab --help`)")
     sub.add_parser("notebooks", help="regenerate notebooks/*.ipynb from steps/*.py (after editing a step)")
@@ -100,7 +104,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .session import setup
 
     session = setup()
-    numbers = [args.step] if args.step else [s.number for s in STEPS if s.number != "10"]
+    numbers = [args.step] if args.step else [s.number for s in STEPS if s.number not in ("07", "10")]
+    if not args.step:
+        from . import lookup
+
+        if lookup.website_bucket(session) is not None:
+            numbers.append("07")  # the web page is optional: checked once its bucket exists
     results = [check(number, session, raise_on_failure=False) for number in numbers]
     if len(results) > 1:
         print("\nSummary: " + "  ".join(f"{r.step} {'✅' if r.ok else '❌'}" for r in results))
@@ -140,6 +149,37 @@ def cmd_status(args: argparse.Namespace) -> int:
     url = lookup.websocket_url(session)
     if url:
         print(f"Chat URL: {url}")
+    page = lookup.deployed_website_url(session)
+    if page:
+        print(f"Web page: {page}")
+    return 0
+
+
+def cmd_url(args: argparse.Namespace) -> int:
+    """One line on stdout (the URL), so `$(python -m workshop url)` works; everything else goes to stderr."""
+    import contextlib
+
+    from . import lookup
+    from .session import setup
+
+    what = "web page" if args.web else "chat"
+    how = "run notebook 07 (python steps/07_web_page.py)" if args.web else "run `python -m workshop deploy`"
+    chosen_local = not os.environ.get("AWS_ENDPOINT_URL") and os.environ.get("WORKSHOP_TARGET", "local") == "local"
+    if chosen_local and not background_cloud.status().running:
+        print(f"The local cloud is not running, so the {what} is not deployed: {how}.", file=sys.stderr)
+        return 1
+    with contextlib.redirect_stdout(sys.stderr):  # a confirmation prompt on AWS must not end up in $(...)
+        session = setup()
+        url = lookup.deployed_website_url(session) if args.web else lookup.websocket_url(session)
+    if url is None:
+        print(f"The {what} of prefix {session.prefix!r} is not deployed ({session.describe()}): {how}.",
+              file=sys.stderr)
+        return 1
+    print(url, flush=True)
+    if args.open:
+        import webbrowser
+
+        webbrowser.open(url)
     return 0
 
 
@@ -200,4 +240,4 @@ def lab_command(jupyter_args: list[str], as_root: bool) -> list[str]:
 
 
 COMMANDS = {"deploy": cmd_deploy, "destroy": cmd_destroy, "check": cmd_check, "status": cmd_status,
-            "stop": cmd_stop, "notebooks": cmd_notebooks}
+            "stop": cmd_stop, "notebooks": cmd_notebooks, "url": cmd_url}

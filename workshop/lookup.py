@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import urllib.parse
 from typing import Any
 
 import botocore.exceptions
@@ -123,3 +124,52 @@ def role_policies(session: WorkshopSession) -> dict[str, dict[str, Any]]:
 def execute_api_arn(session: WorkshopSession, api_id: str, route_key: str) -> str:
     """The SourceArn that lets API Gateway invoke a route's function: any stage, this route only."""
     return f"arn:aws:execute-api:{session.region}:{session.account_id}:{api_id}/*/{route_key}"
+
+
+# Regions whose website endpoint is s3-website-REGION (the older form); the others use s3-website.REGION.
+WEBSITE_DASH_REGIONS = {"us-east-1", "us-west-1", "us-west-2", "ap-southeast-1", "ap-southeast-2",
+                        "ap-northeast-1", "sa-east-1", "eu-west-1", "us-gov-west-1"}
+
+
+def website_bucket_name(session: WorkshopSession) -> str:
+    return session.names.website_bucket(session.account_id, session.region)
+
+
+def website_bucket(session: WorkshopSession) -> str | None:
+    """The name of step 07's bucket when it exists and is ours (a 403 means another account owns the name)."""
+    name = website_bucket_name(session)
+    try:
+        session.client("s3").head_bucket(Bucket=name)
+    except botocore.exceptions.ClientError as error:
+        if _missing(error, "404", "NoSuchBucket", "403", "AccessDenied"):
+            return None
+        raise
+    return name
+
+
+def website_url(session: WorkshopSession, bucket: str) -> str:
+    """Where S3 serves the bucket as a website. No API returns it: it is built from the bucket and region.
+
+    On the local cloud: http://BUCKET.s3-website.localhost:PORT/ (browsers send *.localhost to this machine).
+    """
+    if session.endpoint_url:
+        port = urllib.parse.urlsplit(session.endpoint_url).port or 80
+        return f"http://{bucket}.s3-website.localhost:{port}/"
+    separator = "-" if session.region in WEBSITE_DASH_REGIONS else "."
+    return f"http://{bucket}.s3-website{separator}{session.region}.amazonaws.com/"
+
+
+def deployed_website_url(session: WorkshopSession) -> str | None:
+    """The web page's URL once step 07 has configured the bucket as a website, else None."""
+    bucket = website_bucket(session)
+    if bucket is None:
+        return None
+    s3 = session.client("s3")
+    try:
+        s3.get_bucket_website(Bucket=bucket)
+        s3.head_object(Bucket=bucket, Key="index.html")
+    except botocore.exceptions.ClientError as error:
+        if _missing(error, "NoSuchWebsiteConfiguration", "404", "NoSuchKey"):
+            return None
+        raise
+    return website_url(session, bucket)

@@ -97,6 +97,11 @@ class Names:
     def api(self) -> str:
         return f"{self.prefix}-websocket-api"
 
+    def website_bucket(self, account_id: str, region: str) -> str:
+        """Step 07's bucket. Bucket names are global across all AWS accounts, so the account and region
+        make it unique; at most 24 + 5 + 12 + 1 + 14 = 56 characters (S3 allows 63)."""
+        return f"{self.prefix}-web-{account_id}-{region}"
+
     def function(self, route_key: str) -> str:
         return f"{self.prefix}-{function_suffix(route_key)}"
 

@@ -49,6 +49,7 @@ STEPS: list[Step] = [
     Step("04", "websocket_api", "The WebSocket API: routes, integrations, permissions", 15),
     Step("05", "deploy_stage", "Deployment and stage: the chat's URL", 5),
     Step("06", "chat", "Chatting from the notebook, and reading the logs", 15),
+    Step("07", "web_page", "The chat in a web browser: a static website on S3", 15),
     Step("10", "cleanup", "Cleaning up: delete everything this prefix created", 5),
 ]
 DEPLOY_STEPS = ["01", "02", "03", "04", "05"]

@@ -17,6 +17,7 @@ from . import (
     lambda_code,
     lambda_lifecycle,
     lambda_runtimes,
+    s3_block_public_access,
 )
 
 _applied = False
@@ -46,3 +47,4 @@ def apply(settings: Settings) -> None:
     dynamodb_transactions.apply()
     lambda_code.apply()
     lambda_lifecycle.apply()
+    s3_block_public_access.apply()
