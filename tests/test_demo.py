@@ -129,6 +129,8 @@ def test_demo_keep_leaves_a_chat_a_terminal_client_can_join():
         assert status.finish()[0] == 0
         assert any(f"The demo (make demo ARGS=--keep) runs its own local cloud at {endpoint}; its chat: {url}" in line
                    for line in status.lines), status.lines
+        found = DrivenProcess("-m", "workshop", "url", env=default_target)
+        assert found.finish()[0] == 0 and found.lines == [url]
         fay = DrivenClient("--name", "Fay", env=default_target)
         fay.expect(rf"no local cloud runs at .*: joining the chat of the demo \(make demo ARGS=--keep\) at {re.escape(url)}")
         fay.expect(rf"connected to {re.escape(url)} as Fay")

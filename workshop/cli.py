@@ -166,6 +166,13 @@ def cmd_url(args: argparse.Namespace) -> int:
     how = "run notebook 07 (python steps/07_web_page.py)" if args.web else "run `python -m workshop deploy`"
     chosen_local = not os.environ.get("AWS_ENDPOINT_URL") and os.environ.get("WORKSHOP_TARGET", "local") == "local"
     if chosen_local and not background_cloud.status().running:
+        from .records import running_demo
+
+        demo = running_demo() if not args.web else None
+        if demo is not None:  # `make demo ARGS=--keep` runs its own cloud: its chat is the one to join
+            print(f"No local cloud runs at {background_cloud.DEFAULT_URL}: the URL of the demo's chat.", file=sys.stderr)
+            print(demo.url, flush=True)
+            return 0
         print(f"The local cloud is not running, so the {what} is not deployed: {how}.", file=sys.stderr)
         return 1
     with contextlib.redirect_stdout(sys.stderr):  # a confirmation prompt on AWS must not end up in $(...)
