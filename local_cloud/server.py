@@ -81,7 +81,7 @@ class LocalCloudServer:
         return boundary.seal(response)
 
     async def control(self, request: web.Request) -> web.Response:
-        """Tiny admin API: health (open, read-only) and actions that need the secret (shutdown)."""
+        """Tiny admin API: health (open, read-only) and actions that need the secret (shutdown, settings)."""
         action = request.path[len(CONTROL_PREFIX):]
         if action in control.OPEN_ACTIONS:
             if request.method not in ("GET", "HEAD"):
@@ -95,7 +95,28 @@ class LocalCloudServer:
         if action == "shutdown" and request.method == "POST":
             asyncio.get_running_loop().call_soon(self.stopped.set)
             return web.json_response({"stopping": True})
+        if action == "settings":
+            return await self.change_settings(request)
         return web.json_response({"message": f"unknown control action {action!r}"}, status=404)
+
+    async def change_settings(self, request: web.Request) -> web.Response:
+        """GET or POST {}: the settings that can change while running; POST {"lambda_spare_workers": 0}: change them."""
+        if request.method == "POST":
+            try:
+                wanted = await request.json()
+            except ValueError:
+                wanted = None
+            if wanted == {}:
+                return web.json_response({"lambda_spare_workers": self.runtime.spare_workers})
+            valid = isinstance(wanted, dict) and set(wanted) == {"lambda_spare_workers"}
+            count = wanted["lambda_spare_workers"] if valid else None
+            if type(count) is not int or not 0 <= count <= 8:
+                return web.json_response({"message": 'send a JSON object {"lambda_spare_workers": N}, N from 0 to 8 '
+                                          "(0: no spare worker, every cold start is a full one)"}, status=400)
+            await self.runtime.set_spare_workers(count)
+        elif request.method != "GET":
+            return web.json_response({"message": "use GET to read the settings, POST to change them"}, status=405)
+        return web.json_response({"lambda_spare_workers": self.runtime.spare_workers})
 
     def describe(self) -> dict[str, object]:
         return {

@@ -77,12 +77,13 @@ if not dry_run:
 # %% [markdown]
 # ## 3. The functions
 #
-# Deleting a function also deletes its permissions (its resource policy).
+# The chat's seven, and the small counter function of notebook 08. Deleting a function also deletes its
+# permissions (its resource policy).
 
 # %%
 if not dry_run:
     lambda_client = session.client("lambda")
-    for function_name in names.functions.values():
+    for function_name in names.every_function:
         try:
             lambda_client.delete_function(FunctionName=function_name)
             print("deleted function", function_name)
@@ -136,7 +137,7 @@ if not dry_run:
 # %%
 if not dry_run:
     logs = session.client("logs")
-    our_log_groups = {names.log_group(route) for route in names.routes}
+    our_log_groups = set(names.every_log_group)
     for attempt in range(5):
         found = [group["logGroupName"]
                  for page in logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=f"/aws/lambda/{names.prefix}-")

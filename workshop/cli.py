@@ -27,7 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
     destroy = sub.add_parser("destroy", parents=[common], help="run step 10: delete everything of this prefix")
     destroy.add_argument("--dry-run", action="store_true", help="only list what would be deleted")
     check = sub.add_parser("check", parents=[common],
-                           help="check one step, or all of 00–06 (07 too once its bucket exists) on the current target")
+                           help="check one step, or all of 00–06 (07 too once its bucket exists; 08/09 are "
+                                "lessons, checked on request) on the current target")
     check.add_argument("step", nargs="?", choices=[s.number for s in STEPS], help="step number, e.g. 03")
     sub.add_parser("status", parents=[common], help="show the target, the local cloud and what is deployed")
     url = sub.add_parser("url", parents=[common], help="print the chat's WebSocket URL (--web: the web page's URL)")
@@ -104,7 +105,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .session import setup
 
     session = setup()
-    numbers = [args.step] if args.step else [s.number for s in STEPS if s.number not in ("07", "10")]
+    numbers = [args.step] if args.step else [s.number for s in STEPS if s.number not in ("07", "10") and not s.lesson]
     if not args.step:
         from . import lookup
 

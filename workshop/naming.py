@@ -110,6 +110,20 @@ class Names:
         """route key -> function name, in route order."""
         return {route: self.function(route) for route in self.routes}
 
+    @property
+    def counter_function(self) -> str:
+        """The small function notebook 08 creates to look inside Lambda (not part of the chat)."""
+        return f"{self.prefix}-counter"
+
+    @property
+    def every_function(self) -> list[str]:
+        """Every function this prefix may create: the chat's, then notebook 08's. Cleanup deletes these."""
+        return [*self.functions.values(), self.counter_function]
+
+    @property
+    def every_log_group(self) -> list[str]:
+        return [f"/aws/lambda/{function_name}" for function_name in self.every_function]
+
     def module(self, route_key: str) -> str:
         return self.routes[route_key]
 

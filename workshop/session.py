@@ -62,8 +62,9 @@ class WorkshopSession:
 
     def client(self, service: str) -> Any:
         """A boto3 client for `service` on the current target."""
-        # Retries with back-off smooth over AWS throttling when a whole class deploys at once.
-        config = botocore.config.Config(retries={"max_attempts": 8, "mode": "standard"})
+        # Retries with back-off smooth over AWS throttling when a whole class deploys at once; notebook 08
+        # invokes from up to 50 threads at once, each with its own pooled connection.
+        config = botocore.config.Config(retries={"max_attempts": 8, "mode": "standard"}, max_pool_connections=50)
         return self.boto_session.client(service, endpoint_url=self.endpoint_url, config=config)
 
     def describe(self) -> str:
