@@ -6,6 +6,8 @@ import asyncio
 import json
 import logging
 import re
+import time
+import uuid
 from pathlib import Path
 
 from aiohttp import web
@@ -45,6 +47,9 @@ class LocalCloudServer:
         self.boundary = boundary.Boundary(self.settings)
         self.secret: str | None = None
         self.secret_path: Path | None = None
+        # Its state lives in memory: a client that remembers the instance can tell a restart (state gone).
+        self.instance = uuid.uuid4().hex
+        self.started_at = time.time()
 
     def build_app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_REQUEST_BYTES)
@@ -120,6 +125,8 @@ class LocalCloudServer:
             "websocket_base": self.settings.ws_url,
             "region": self.settings.region,
             "website_url_pattern": website_url("{bucket}", self.settings.port),
+            "instance": self.instance,
+            "started_at": self.started_at,
         }
 
     async def start(self) -> None:

@@ -46,7 +46,7 @@ import time
 
 from workshop import check, lookup, setup
 from workshop.packaging import build_zip, code_sha256
-from workshop.steps import NotReady
+from workshop.diagnosis import not_ready
 
 session = setup()
 print(session)
@@ -54,7 +54,7 @@ names = session.names
 lambda_client = session.client("lambda")
 role = lookup.role(session)
 if role is None:
-    raise NotReady(f"There is no IAM role {names.role} yet: run notebook 01 first.")
+    raise not_ready(session, "03")
 role_arn = role["Arn"]
 
 # %% [markdown]

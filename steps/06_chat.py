@@ -23,14 +23,14 @@ import websocket
 
 from workshop import check, lookup, setup
 from workshop.chat_probe import receive_all, show
-from workshop.steps import NotReady
+from workshop.diagnosis import not_ready
 
 session = setup()
 print(session)
 names = session.names
 url = lookup.websocket_url(session)
 if url is None:
-    raise NotReady("The chat has no URL yet: run notebooks 04 and 05 first.")
+    raise not_ready(session, "06")
 print("Connecting to", url)
 started_ms = int(time.time() * 1000)
 

@@ -155,6 +155,20 @@ if not dry_run:
 # - In a shared account, never delete by a broader pattern than your own names.
 
 # %% [markdown]
+# ## Stopping the local cloud
+#
+# On the local cloud, your resources are gone after this notebook, but the local cloud itself still runs
+# in the background (it outlives this kernel, so that every notebook could share it). It costs nothing but
+# some memory. When you are done for the day, stop it from a terminal in the repository folder:
+#
+# ```
+# python -m workshop stop
+# ```
+#
+# (Windows: `.venv\Scripts\python -m workshop stop`.) The next notebook that needs it starts it again. On AWS
+# there is nothing to stop: the check below is the proof that nothing is left.
+
+# %% [markdown]
 # ## Check: proof that nothing is left
 
 # %%
@@ -162,3 +176,5 @@ if dry_run:
     print("Dry run: the check runs after a real clean-up.")
 else:
     check("10")
+if session.target == "local":
+    print("The local cloud still runs in the background. Done for the day? python -m workshop stop")

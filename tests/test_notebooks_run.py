@@ -37,6 +37,7 @@ def test_all_notebooks_twice_then_nothing_is_left(cloud, monkeypatch):
             for number, text in outputs.items():
                 assert f"Check {number}" in text, f"round {round_number}: notebook {number} did not reach its check"
                 assert "❌" not in text, f"round {round_number}: notebook {number} failed its check:\n{text[-2000:]}"
+                assert "<CheckResult" not in text, f"notebook {number}: the check cell printed its result twice"
             if round_number == 1:
                 assert "Created role" in outputs["01"] and "Created API" in outputs["04"]
             if round_number == 2:  # re-run over what round 1 built: reused, nothing duplicated
@@ -49,3 +50,19 @@ def test_all_notebooks_twice_then_nothing_is_left(cloud, monkeypatch):
             if "10" in outputs:
                 assert "✅ nothing with prefix 'nb' is left" in outputs["10"]
                 assert find_leftovers(setup()) == []
+
+
+def test_a_check_cell_shows_its_report_once(cloud):
+    """The last line of a check cell is `check("NN")`: the report is printed, and its value adds nothing."""
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import sys\nsys.path.insert(0, '..')\nfrom workshop import check"),
+        nbformat.v4.new_code_cell('result = check("00")\nresult'),
+        nbformat.v4.new_code_cell("result"),
+    ])
+    with target(cloud, prefix="once"):
+        NotebookClient(notebook, kernel_name="python3", timeout=120,
+                       resources={"metadata": {"path": str(NOTEBOOKS_DIR)}}).execute()
+    checked, again = notebook.cells[1].outputs, notebook.cells[2].outputs
+    assert [output["output_type"] for output in checked] == ["stream"]
+    assert checked[0]["text"].startswith("Check 00") and "<CheckResult" not in checked[0]["text"]
+    assert "Check 00" in "".join(output.get("text", "") for output in again)  # asked for again: shown again

@@ -32,6 +32,7 @@ class CheckItem:
 class CheckResult:
     step: str
     items: list[CheckItem] = field(default_factory=list)
+    printed: bool = field(default=False, repr=False, compare=False)  # check() printed the report already
 
     @property
     def ok(self) -> bool:
@@ -48,6 +49,14 @@ class CheckResult:
         title = f"Check {self.step} · {STEP_TITLES.get(self.step, '')}"
         verdict = "done" if self.ok else f"{len(self.failures)} of {len(self.items)} items to fix"
         return "\n".join([f"{title}: {verdict}", *(item.line() for item in self.items)])
+
+    def _ipython_display_(self) -> None:
+        """A notebook shows a cell's last value: the check cell printed its report already, so not twice
+        (no `<CheckResult ...>` under it). The result on its own line in a later cell shows the report."""
+        if self.printed:
+            self.printed = False
+            return
+        _print(self.report())
 
     def __repr__(self) -> str:
         return f"<CheckResult step {self.step}: {len(self.items) - len(self.failures)}/{len(self.items)} passed>"
@@ -402,6 +411,27 @@ CHECKS: dict[str, Callable[[WorkshopSession, _Collector], None]] = {
 }
 
 
+def _explain_or_remember(session: WorkshopSession, result: CheckResult) -> None:
+    """A failed check of a building step says first why everything may be gone (a restart that forgot it, a
+    mistyped prefix); a passed one records which local cloud instance holds the prefix's chat."""
+    from . import diagnosis, records
+
+    if result.step in ("00", "10"):
+        if result.step == "10" and result.ok:
+            records.forget_deployed(session.endpoint_url, session.prefix)
+        return
+    if result.ok:
+        records.remember_deployed(session.endpoint_url, session.prefix)
+        return
+    try:
+        note = diagnosis.context_note(session)
+    except Exception:  # noqa: BLE001 - the hint is extra; the items already say what is wrong
+        return
+    if note:
+        what, _, fix = note.partition(": ")
+        result.items.insert(0, CheckItem(False, what, fix))
+
+
 def _print(text: str) -> None:
     """Print, falling back to OK/FAIL where the console cannot show ✅/❌ (an old Windows code page)."""
     try:
@@ -432,8 +462,10 @@ def check(step: str | int, session: WorkshopSession | None = None, *, quiet: boo
         collector.add(False, f"the check could not finish: {type(error).__name__}: {error}",
                       "make sure the target is reachable (python -m workshop status) and run the check again")
     result = collector.result
+    _explain_or_remember(session, result)
     if not quiet:
         _print(result.report())
+        result.printed = True
     if raise_on_failure is None:
         raise_on_failure = not _in_notebook()
     if raise_on_failure and not result.ok:

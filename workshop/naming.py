@@ -37,8 +37,28 @@ def validate_prefix(prefix: str) -> str:
     return prefix
 
 
+def normalize_prefix(given: str) -> str:
+    """`Ana` -> `ana`: some AWS names refuse capitals (S3 buckets), so every name uses one case.
+
+    A prefix that is still not usable once lower-cased is refused as the learner wrote it."""
+    used = given.strip().lower()
+    try:
+        return validate_prefix(used)
+    except PrefixError:
+        validate_prefix(given.strip())  # raises, naming what the learner wrote
+        raise
+
+
+def prefix_note(given: str | None) -> str:
+    """One line saying the prefix was lower-cased, or "" when it is used as given."""
+    given = (given or "").strip()
+    if not given or given == given.lower():
+        return ""
+    return f"note: WORKSHOP_PREFIX={given} is used as {given.lower()!r} (prefixes are lower-case)"
+
+
 def prefix_from_environment() -> str:
-    return validate_prefix(os.environ.get("WORKSHOP_PREFIX", "").strip() or DEFAULT_PREFIX)
+    return normalize_prefix(os.environ.get("WORKSHOP_PREFIX", "").strip() or DEFAULT_PREFIX)
 
 
 def function_suffix(route_key: str) -> str:
