@@ -27,6 +27,8 @@ MAX_MESSAGE_LENGTH = 1000
 CLAIM_PREFIX = "name#"
 # Two writes per member removed (its connection item and its name claim); a transaction holds at most 100.
 MEMBERS_PER_TRANSACTION = 50
+# API Gateway waits up to 29 s for $connect; a connection younger than this may still be opening.
+JOINING_GRACE_MS = 30_000
 # More members than this leaving at once are announced in one line, not one line each.
 LEFT_ONE_BY_ONE = 3
 # Posts to members wait on the network, not on the CPU, so a few threads deliver much sooner.
@@ -473,6 +475,19 @@ def send_error(event, refusal):
     reply(event, [error_message(refusal)])
 
 
+def closed_for_good(gone, members):
+    """The connections that answered "gone", less the ones that connected moments ago.
+
+    A member joining with ?name= is in the table while its $connect still runs, and until its socket
+    opens a post to it answers GoneException too. If such a connection really is gone, a later message
+    finds it again and removes it then.
+    """
+    connected_at = {member["connectionId"]: member.get("connectedAt") for member in members}
+    joining_since = now_ms() - JOINING_GRACE_MS
+    return [connection_id for connection_id in gone
+            if connected_at.get(connection_id) is None or connected_at[connection_id] < joining_since]
+
+
 def remove_stale(event, gone, members, exclude=None, rounds=3):
     """Remove connections that answered GoneException and tell the others who left.
 
@@ -480,6 +495,7 @@ def remove_stale(event, gone, members, exclude=None, rounds=3):
     others may reveal more closed connections, so this repeats, a few rounds at most.
     """
     for _ in range(rounds):
+        gone = closed_for_good(gone, members)
         if not gone:
             return
         left = forget_connections(gone, members)

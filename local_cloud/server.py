@@ -6,6 +6,8 @@ import asyncio
 import json
 import logging
 import re
+import time
+import uuid
 from pathlib import Path
 
 from aiohttp import web
@@ -48,6 +50,9 @@ class LocalCloudServer:
         self.boundary = boundary.Boundary(self.settings)
         self.secret: str | None = None
         self.secret_path: Path | None = None
+        # Its state lives in memory: a client that remembers the instance can tell a restart (state gone).
+        self.instance = uuid.uuid4().hex
+        self.started_at = time.time()
 
     def build_app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_REQUEST_BYTES)
@@ -79,7 +84,7 @@ class LocalCloudServer:
         return boundary.seal(response)
 
     async def control(self, request: web.Request) -> web.Response:
-        """Tiny admin API: health (open, read-only) and actions that need the secret (shutdown)."""
+        """Tiny admin API: health (open, read-only) and actions that need the secret (shutdown, settings)."""
         action = request.path[len(CONTROL_PREFIX):]
         if action in control.OPEN_ACTIONS:
             if request.method not in ("GET", "HEAD"):
@@ -93,7 +98,28 @@ class LocalCloudServer:
         if action == "shutdown" and request.method == "POST":
             asyncio.get_running_loop().call_soon(self.stopped.set)
             return web.json_response({"stopping": True})
+        if action == "settings":
+            return await self.change_settings(request)
         return web.json_response({"message": f"unknown control action {action!r}"}, status=404)
+
+    async def change_settings(self, request: web.Request) -> web.Response:
+        """GET or POST {}: the settings that can change while running; POST {"lambda_spare_workers": 0}: change them."""
+        if request.method == "POST":
+            try:
+                wanted = await request.json()
+            except ValueError:
+                wanted = None
+            if wanted == {}:
+                return web.json_response({"lambda_spare_workers": self.runtime.spare_workers})
+            valid = isinstance(wanted, dict) and set(wanted) == {"lambda_spare_workers"}
+            count = wanted["lambda_spare_workers"] if valid else None
+            if type(count) is not int or not 0 <= count <= 8:
+                return web.json_response({"message": 'send a JSON object {"lambda_spare_workers": N}, N from 0 to 8 '
+                                          "(0: no spare worker, every cold start is a full one)"}, status=400)
+            await self.runtime.set_spare_workers(count)
+        elif request.method != "GET":
+            return web.json_response({"message": "use GET to read the settings, POST to change them"}, status=405)
+        return web.json_response({"lambda_spare_workers": self.runtime.spare_workers})
 
     def describe(self) -> dict[str, object]:
         return {
@@ -102,6 +128,8 @@ class LocalCloudServer:
             "websocket_base": self.settings.ws_url,
             "region": self.settings.region,
             "website_url_pattern": website_url("{bucket}", self.settings.port),
+            "instance": self.instance,
+            "started_at": self.started_at,
         }
 
     async def start(self) -> None:

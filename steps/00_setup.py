@@ -24,6 +24,8 @@
 # | 05 | a deployment and a stage: the chat's URL | 5 |
 # | 06 | a chat between clients right here, and the functions' logs | 15 |
 # | 07 | the chat's web page, published as an S3 static website | 15 |
+# | 08 | a small function to measure cold starts, statelessness, scale and message order | 20 |
+# | 09 | nothing new on AWS: the same chat as one server process, compared with yours, and the cost | 20 |
 # | 10 | the clean-up: delete everything you created | 5 |
 #
 # Every notebook can be re-run, in any order, in a new kernel: it never fails on "already exists"

@@ -66,8 +66,9 @@ iam.get_waiter("role_exists").wait(RoleName=names.role)
 #
 # ARNs (Amazon Resource Names) name exactly one resource each. The table's index has its own ARN
 # (`.../table/NAME/index/INDEX`). A function writes its logs to the log group `/aws/lambda/FUNCTION`;
-# we list our seven log groups one by one rather than `/aws/lambda/*`, which would cover every function
-# in the account. One more statement lets the `$connect` function invoke **itself** (and nothing else):
+# we list our log groups one by one (the seven chat functions', and the one of notebook 08's small
+# counter function) rather than `/aws/lambda/*`, which would cover every function in the account.
+# One more statement lets the `$connect` function invoke **itself** (and nothing else):
 # someone who joins with `?name=` gets the members list from a second, asynchronous run of that function,
 # because a socket cannot receive anything before `$connect` has answered (notebook 07 explains it).
 # `put_role_policy` creates or replaces the inline policy, so re-running is safe.
@@ -75,8 +76,8 @@ iam.get_waiter("role_exists").wait(RoleName=names.role)
 # %%
 table_arn = f"arn:aws:dynamodb:{session.region}:{session.account_id}:table/{names.table}"
 log_group_arns = [
-    f"arn:aws:logs:{session.region}:{session.account_id}:log-group:{names.log_group(route)}:*"
-    for route in names.routes
+    f"arn:aws:logs:{session.region}:{session.account_id}:log-group:{log_group}:*"
+    for log_group in names.every_log_group
 ]
 connect_function_arn = f"arn:aws:lambda:{session.region}:{session.account_id}:function:{names.function('$connect')}"
 

@@ -14,7 +14,21 @@
 # | `sendBot` | `<prefix>-sendBot` | `send_bot.handler` |
 # | `$default` | `<prefix>-default` | `default.handler` |
 #
-# The code is in `lambda_functions/`. Open `connect.py` next to this notebook while you read on.
+# The code is in `lambda_functions/`; below we print each function's code before deploying it.
+#
+# **Events, functions and resources.** The course describes Lambda with three words, and all three are in
+# this notebook:
+#
+# - an **event** starts the function: here, a WebSocket message that API Gateway routed, handed to the
+#   function as a Python `dict` (we build one by hand at the end of this notebook);
+# - the **function** is the unit you deploy: a handler (`connect.handler`: module `connect`, function
+#   `handler`) and its code, in a zip;
+# - the **resources** are what it runs with: its memory, its timeout, its role (what it may do), its
+#   environment variables — and the services it uses, here the DynamoDB table.
+#
+# **Decoupled functions.** One function per route means each route has its own code, its own settings
+# and its own execution environments: a bug in `sendBot` does not stop `sendPublic`, and updating
+# `sendPrivate` leaves the other six running (notebook 08 updates one while the chat goes on).
 
 # %%
 # The helpers live in the `workshop` package at the repository's root: make it importable whether this
@@ -32,7 +46,7 @@ import time
 
 from workshop import check, lookup, setup
 from workshop.packaging import build_zip, code_sha256
-from workshop.steps import NotReady
+from workshop.diagnosis import not_ready
 
 session = setup()
 print(session)
@@ -40,8 +54,23 @@ names = session.names
 lambda_client = session.client("lambda")
 role = lookup.role(session)
 if role is None:
-    raise NotReady(f"There is no IAM role {names.role} yet: run notebook 01 first.")
+    raise not_ready(session, "03")
 role_arn = role["Arn"]
+
+# %% [markdown]
+# ## The code of each function
+#
+# Each route's module is short: it reads the event, checks the input, reads or writes the table, and
+# answers through `chat_shared.py`, the helper module every zip carries. How a function answers a client
+# is `post` in `chat_shared.py`: a `post_to_connection` call on the API's `@connections` endpoint. Notebook 06
+# makes that same call from the notebook, to a real connection (there is none yet here).
+
+# %%
+code_folder = next(p for p in [here, *here.parents] if (p / "lambda_functions").is_dir()) / "lambda_functions"
+for route in names.routes:
+    module_file = code_folder / f"{names.module(route)}.py"
+    print(f"# ===== {route} → {names.function(route)}: lambda_functions/{module_file.name} =====")
+    print(module_file.read_text(encoding="utf-8"))
 
 # %% [markdown]
 # ## Package the code
@@ -63,6 +92,8 @@ for route, package in packages.items():
 # - An existing function whose code changed: `update_function_code`. Unchanged code is left alone.
 # - The environment tells the code where its table is: `CONNECTIONS_TABLE` and `NAME_INDEX`. Nothing else,
 #   no account or region in the code.
+# - In `create_function`, `Handler` and `Code` are the **function**; `Role`, `Environment`, `Timeout` (10 s)
+#   and `MemorySize` (256 MB) are its **resources**.
 #
 # The waiters `function_active_v2` and `function_updated_v2` wait until the function can run the new code.
 
@@ -119,8 +150,9 @@ for route, function_name in names.functions.items():
 # %% [markdown]
 # ## Try one: invoke `$connect` with a sample event
 #
-# Before any API exists we can call a function directly with `invoke`, handing it the event API Gateway
-# would send when a client connects. `LogType="Tail"` returns the last 4 KB of its log, base64-encoded.
+# Before any API exists we can call a function directly with `invoke`, handing it the **event** API Gateway
+# would send when a client connects: a dict whose `requestContext` says which route, which connection and
+# which API stage it came from. `LogType="Tail"` returns the last 4 KB of its log, base64-encoded.
 # The function should answer `{"statusCode": 200}` and have written a connection item to the table.
 
 # %%

@@ -24,7 +24,7 @@ sys.path.insert(0, str(next(p for p in [here, *here.parents] if (p / "workshop")
 import json
 
 from workshop import check, lookup, setup
-from workshop.steps import NotReady
+from workshop.diagnosis import not_ready
 
 session = setup()
 print(session)
@@ -34,7 +34,7 @@ lambda_client = session.client("lambda")
 iam = session.client("iam")
 missing = [name for name in names.functions.values() if lookup.function(session, name) is None]
 if missing or lookup.role(session) is None:
-    raise NotReady(f"The role or functions are missing ({', '.join(missing) or names.role}): run notebooks 01–03 first.")
+    raise not_ready(session, "04")
 
 # %% [markdown]
 # ## The API

@@ -16,7 +16,7 @@ sys.path.insert(0, str(next(p for p in [here, *here.parents] if (p / "workshop")
 
 # %%
 from workshop import check, lookup, setup
-from workshop.steps import NotReady
+from workshop.diagnosis import not_ready
 
 session = setup()
 print(session)
@@ -24,7 +24,7 @@ names = session.names
 apigw = session.client("apigatewayv2")
 api = lookup.api(session)
 if api is None:
-    raise NotReady(f"There is no API named {names.api} yet: run notebook 04 first.")
+    raise not_ready(session, "05")
 api_id = api["ApiId"]
 
 # %% [markdown]

@@ -23,14 +23,14 @@ import websocket
 
 from workshop import check, lookup, setup
 from workshop.chat_probe import receive_all, show
-from workshop.steps import NotReady
+from workshop.diagnosis import not_ready
 
 session = setup()
 print(session)
 names = session.names
 url = lookup.websocket_url(session)
 if url is None:
-    raise NotReady("The chat has no URL yet: run notebooks 04 and 05 first.")
+    raise not_ready(session, "06")
 print("Connecting to", url)
 started_ms = int(time.time() * 1000)
 
@@ -74,6 +74,41 @@ for person, client in [("Alice", alice), ("Bob", bob), ("Carol", carol)]:
     inbox(person, client)
 
 # %% [markdown]
+# Look at the order Alice got her messages in: often Carol's question and the bot's answer come **before**
+# Alice's own "Hello everyone!", although Alice sent hers first. The three messages were three events,
+# handled at the same time by three functions (`sendPublic`, `sendPrivate`, `sendBot`), each in its own
+# execution environment, and each posts to the members when **it** is done. Whichever is ready first —
+# often one that did not have to start cold — arrives first. Notebook 08 measures this.
+
+# %% [markdown]
+# ## Answering a client: `post_to_connection`
+#
+# This is how every function talks to a client: a `post_to_connection` call on the `@connections` API of
+# the stage. We make the same call from here, built the same way the functions build it: an
+# `apigatewaymanagementapi` client whose endpoint is the stage's HTTPS URL (`https://{apiId}.execute-api.{region}.amazonaws.com/dev`
+# on AWS; the local cloud's address here). We look up Alice's connection id by her name, as `sendPrivate`
+# does, ask API Gateway about her connection, and post her one frame.
+
+# %%
+api = lookup.api(session)
+management_url = api["ApiEndpoint"].replace("wss://", "https://").replace("ws://", "http://") + "/" + names.stage
+management = session.boto_session.client("apigatewaymanagementapi", endpoint_url=management_url)
+
+found = session.client("dynamodb").query(
+    TableName=names.table, IndexName=names.name_index,
+    KeyConditionExpression="nameKey = :key", ExpressionAttributeValues={":key": {"S": "alice"}})
+alice_connection = found["Items"][0]["connectionId"]["S"]
+connection = management.get_connection(ConnectionId=alice_connection)
+print(f"Alice's connection {alice_connection}: connected at {connection['ConnectedAt']:%H:%M:%S}, "
+      f"from {connection['Identity']['SourceIp']}")
+
+management.post_to_connection(
+    ConnectionId=alice_connection,
+    Data=json.dumps({"systemMessage": "Hello Alice, this frame comes from the notebook."}).encode(),
+)
+inbox("Alice", alice)
+
+# %% [markdown]
 # ## Inputs the chat refuses
 #
 # The functions check every input. A taken name, an empty message, a private message to nobody and
@@ -103,7 +138,9 @@ bob.close()
 #
 # Each function writes to the CloudWatch Logs group `/aws/lambda/<function>`: one line per event it
 # handled, plus anything it printed and any error. `filter_log_events` reads them, here since this
-# notebook started. This is where to look first when something does not work.
+# notebook started. This is where to look first when something does not work. After every invocation
+# Lambda adds a **REPORT** line: its duration, the billed duration, the memory used and, after a cold
+# start, the `Init Duration` (notebook 08 explains it).
 
 # %%
 logs = session.client("logs")
@@ -114,7 +151,7 @@ for route in names.routes:
         events = []
     print(f"--- {names.log_group(route)}: {len(events)} lines")
     for event in events[-6:]:
-        print("   ", event["message"].rstrip()[:160])
+        print("   ", event["message"].rstrip())
 
 # %% [markdown]
 # **What could go wrong**

@@ -77,12 +77,13 @@ if not dry_run:
 # %% [markdown]
 # ## 3. The functions
 #
-# Deleting a function also deletes its permissions (its resource policy).
+# The chat's seven, and the small counter function of notebook 08. Deleting a function also deletes its
+# permissions (its resource policy).
 
 # %%
 if not dry_run:
     lambda_client = session.client("lambda")
-    for function_name in names.functions.values():
+    for function_name in names.every_function:
         try:
             lambda_client.delete_function(FunctionName=function_name)
             print("deleted function", function_name)
@@ -136,7 +137,7 @@ if not dry_run:
 # %%
 if not dry_run:
     logs = session.client("logs")
-    our_log_groups = {names.log_group(route) for route in names.routes}
+    our_log_groups = set(names.every_log_group)
     for attempt in range(5):
         found = [group["logGroupName"]
                  for page in logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=f"/aws/lambda/{names.prefix}-")
@@ -154,6 +155,20 @@ if not dry_run:
 # - In a shared account, never delete by a broader pattern than your own names.
 
 # %% [markdown]
+# ## Stopping the local cloud
+#
+# On the local cloud, your resources are gone after this notebook, but the local cloud itself still runs
+# in the background (it outlives this kernel, so that every notebook could share it). It costs nothing but
+# some memory. When you are done for the day, stop it from a terminal in the repository folder:
+#
+# ```
+# python -m workshop stop
+# ```
+#
+# (Windows: `.venv\Scripts\python -m workshop stop`.) The next notebook that needs it starts it again. On AWS
+# there is nothing to stop: the check below is the proof that nothing is left.
+
+# %% [markdown]
 # ## Check: proof that nothing is left
 
 # %%
@@ -161,3 +176,5 @@ if dry_run:
     print("Dry run: the check runs after a real clean-up.")
 else:
     check("10")
+if session.target == "local":
+    print("The local cloud still runs in the background. Done for the day? python -m workshop stop")

@@ -17,6 +17,11 @@ for _name in ("AWS_ENDPOINT_URL", "WORKSHOP_TARGET", "AWS_PROFILE"):
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+# What the workshop remembers between commands (a running demo, deployed prefixes) goes to a folder of the
+# test run, never to the learner's .workshop/ (set before anything imports workshop.background_cloud).
+if "WORKSHOP_STATE_DIR" not in os.environ:
+    os.environ["WORKSHOP_STATE_DIR"] = tempfile.mkdtemp(prefix="workshop-test-state-")
+    atexit.register(shutil.rmtree, os.environ["WORKSHOP_STATE_DIR"], ignore_errors=True)
 # Control secrets of the clouds tests start go to a folder of this run, not the user's own state folder.
 os.environ["LOCAL_CLOUD_STATE_DIR"] = tempfile.mkdtemp(prefix="local-cloud-state-")
 atexit.register(shutil.rmtree, os.environ["LOCAL_CLOUD_STATE_DIR"], ignore_errors=True)

@@ -392,3 +392,25 @@ def test_colors_only_on_a_terminal_and_never_with_no_color(monkeypatch, environm
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     assert colors_enabled(stream) is expected
+
+
+def test_gives_up_after_a_bounded_time_and_shows_what_was_not_sent():
+    server = FakeChatServer().start()
+    alice = DrivenClient("--url", server.url, "--name", "Alice", env={"WORKSHOP_CHAT_GIVE_UP_SECONDS": "3"})
+    try:
+        alice.expect(r"in the chat: Alice$")
+        server.drop_everyone()
+        server.stop()
+        alice.expect(r"connection lost")
+        alice.type("hello, anyone?")
+        alice.expect(r"not connected right now")
+        line = alice.expect(r"gave up: the chat could not be reached for 3 s", timeout=30)
+        assert "python -m workshop status shows the new one" in line  # --url: the user must find the new URL
+        alice.expect(r"not sent \(copy what you need\): hello, anyone\?$")
+        alice.expect(r"press Enter to leave")
+        alice.type("")
+        code, stderr = alice.finish()
+        assert code == 1 and "Traceback" not in stderr
+    finally:
+        alice.kill()
+        server.stop()

@@ -41,10 +41,10 @@ def test_connections_found_gone_while_telling_the_others_are_removed_too(chat):
     assert chat.texts("A", "members")[-1] == ["Alice"]
 
 
-def add_members(chat, count, connected_at=0):
+def add_members(chat, count, connected_at=0, first=0):
     """Named members straight in the table, as a crash leaves them (their connections are gone)."""
     table = chat_shared.connections_table()
-    ids = [f"G{number:04d}" for number in range(count)]
+    ids = [f"G{number:04d}" for number in range(first, first + count)]
     with table.batch_writer() as batch:
         for connection_id in ids:
             name = f"Ghost{connection_id}"
@@ -85,6 +85,17 @@ def test_a_batch_with_a_member_removed_meanwhile_falls_back_to_one_by_one(chat):
     left = chat_shared.forget_connections(ghosts, members)
     assert sorted(left) == sorted(f"Ghost{ghost}" for ghost in ghosts if ghost != "G0007")  # each once
     assert [item["connectionId"] for item in chat.all_items()] == ["A", "name#alice"]
+
+
+def test_a_member_still_joining_is_not_taken_for_a_stale_one(chat):
+    chat.join("A", "Alice")
+    joining = add_members(chat, 1, connected_at=chat_shared.now_ms())  # its $connect still runs
+    stale = add_members(chat, 1, connected_at=1, first=1)
+    chat.posts.gone.update(joining + stale)  # until its socket opens, a post to it answers Gone too
+    chat.call("sendPublic", "A", {"message": "hi"})
+
+    assert chat.item(joining[0]) is not None and chat.item(stale[0]) is None
+    assert chat.texts("A", "systemMessage") == [f"Ghost{stale[0]} left the chat"]
 
 
 def test_the_newest_connections_are_posted_to_first(chat, monkeypatch):

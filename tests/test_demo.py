@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 import sys
 
 import boto3
@@ -11,21 +12,32 @@ from test_chat_client import DrivenClient, DrivenProcess
 
 STEP_LINES = [rf"^  {label}\s+\d+\.\d s  \S" for label in (
     "00_setup", "01_iam_role", "02_dynamodb_table", "03_lambda_functions", "04_websocket_api", "05_deploy_stage")]
+LEGEND_LINES = [r"^  Legend:$", r"· the member list .* \* a system message .* ! an error or refusal",
+                r"\[private\] a private message", r"^    λ function ", r"^    table "]
 CHAT_LINES = [
     r"✔ Ana's handshake was accepted",
     r"Ana ← · in the chat: Ana, Bo$",
+    r"^      λ demo-connect \d+ ms, (warm|cold \(init \d+ ms\))$",
+    r"^      λ demo-setName \d+ ms, (warm|cold \(init \d+ ms\))$",
     r"✔ Bo joined with setName, and both see Ana",
     r"Cy ← ! The name ana is taken",
     r"✔ the name 'ana' was refused",
+    r"✔ Cy joined$",
+    r"^      table demo-connections: 6 items$",
+    r"^        connectionId=\S+  connectedAt=\d+  name=Ana  nameKey=ana$",
+    r"^        connectionId=name#ana  owner=\S+$",
     r"Bo ← Ana: Hello everyone!$",
     r"Cy ← Ana: Hello everyone!$",
+    r"^      λ demo-sendPublic \d+ ms, (warm|cold \(init \d+ ms\))$",
     r"✔ the public message reached all three members",
     r"Cy ← \[private\] Bo: psst, lunch at noon\?$",
     r"✔ the private message reached Cy",
     r"Ana ← Bot: ",
     r"✔ the bot answered everyone",
     r"✔ nobody else saw the private message",
+    r"^      λ demo-disconnect \d+ ms, (warm|cold \(init \d+ ms\))$",
     r"✔ Cy left and the others got the new member list",
+    r"^      table demo-connections: 4 items$",
 ]
 CHECK_LINES = [rf"✔ check {number}: (\d+)/\1 items" for number in ("00", "01", "02", "03", "04", "05", "06")]
 END_LINES = [
@@ -33,6 +45,12 @@ END_LINES = [
     r"✔ local cloud shut down",
     r"Everything worked, in \d+\.\d s\.",
 ]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def assert_in_order(lines: list[str], patterns: list[str]) -> None:
@@ -58,7 +76,9 @@ def test_demo_runs_the_whole_workshop_and_says_so():
     assert not any("\x1b[" in line for line in lines), "NO_COLOR is set: the transcript must be plain text"
     assert not any("✘" in line for line in lines)
     assert_in_order(lines, [r"✔ private local cloud at http://127\.0\.0\.1:(?!4566\b)\d+",
-                            *STEP_LINES, *CHAT_LINES, *CHECK_LINES, *END_LINES])
+                            *STEP_LINES, *LEGEND_LINES, *CHAT_LINES, *CHECK_LINES, *END_LINES])
+    # Each λ line is an invocation of a scene: the connect and disconnect of step 05's check ran before the chat.
+    assert sum("λ demo-disconnect" in line for line in lines) == 1  # Cy leaving
 
 
 @pytest.mark.slow
@@ -102,6 +122,20 @@ def test_demo_keep_leaves_a_chat_a_terminal_client_can_join():
         client.expect(r"^in the chat: Dee$")
         client.type("/quit")
         assert client.finish()[0] == 0
+
+        # `make chat NAME=Fay` as the README says, on the default target (no cloud on its port): the demo's chat.
+        default_target = {"WORKSHOP_LOCAL_PORT": str(free_port())}  # conftest removed AWS_ENDPOINT_URL
+        status = DrivenProcess("-m", "workshop", "status", env=default_target)
+        assert status.finish()[0] == 0
+        assert any(f"The demo (make demo ARGS=--keep) runs its own local cloud at {endpoint}; its chat: {url}" in line
+                   for line in status.lines), status.lines
+        found = DrivenProcess("-m", "workshop", "url", env=default_target)
+        assert found.finish()[0] == 0 and found.lines == [url]
+        fay = DrivenClient("--name", "Fay", env=default_target)
+        fay.expect(rf"no local cloud runs at .*: joining the chat of the demo \(make demo ARGS=--keep\) at {re.escape(url)}")
+        fay.expect(rf"connected to {re.escape(url)} as Fay")
+        fay.type("/quit")
+        assert fay.finish()[0] == 0
 
         nobody = DrivenClient("--name", "Eve", env={**target, "WORKSHOP_PREFIX": "nobody"})
         code, stderr = nobody.finish()

@@ -25,19 +25,44 @@ def run_notebook(step) -> str:
 
 
 @pytest.mark.slow
-def test_all_notebooks_twice_then_nothing_is_left(cloud):
-    """Round 1 builds and chats (00–06); round 2 re-runs every notebook over it in new kernels, 10 last; 10 again."""
+def test_all_notebooks_twice_then_nothing_is_left(cloud, monkeypatch):
+    """Round 1 builds, chats and measures (00–09); round 2 re-runs every notebook over it in new kernels, 10 last;
+    10 again."""
+    # Modest sizes for this 2-core test machine (the kernels inherit them); learners get 50 invokes, 10 and 100 members.
+    monkeypatch.setenv("WORKSHOP_SCALE_INVOKES", "8")
+    monkeypatch.setenv("WORKSHOP_FANOUT_SIZES", "3,12")
     with target(cloud, prefix="nb"):
         for round_number, steps in ((1, STEPS[:-1]), (2, STEPS), (3, STEPS[-1:])):
             outputs = {step.number: run_notebook(step) for step in steps}
             for number, text in outputs.items():
                 assert f"Check {number}" in text, f"round {round_number}: notebook {number} did not reach its check"
                 assert "❌" not in text, f"round {round_number}: notebook {number} failed its check:\n{text[-2000:]}"
+                assert "<CheckResult" not in text, f"notebook {number}: the check cell printed its result twice"
             if round_number == 1:
                 assert "Created role" in outputs["01"] and "Created API" in outputs["04"]
             if round_number == 2:  # re-run over what round 1 built: reused, nothing duplicated
                 assert "The role already exists" in outputs["01"] and "Found API" in outputs["04"]
                 assert "unchanged nb-connect" in outputs["03"]
+            if "08" in outputs:  # a measured cold start, and the reordered message
+                assert "Init Duration: " in outputs["08"] and "Cleo saw the second message first" in outputs["08"]
+            if "09" in outputs:  # the second server really misses the first one's members
+                assert "Bob (second server) got: nothing" in outputs["09"]
             if "10" in outputs:
                 assert "✅ nothing with prefix 'nb' is left" in outputs["10"]
                 assert find_leftovers(setup()) == []
+
+
+def test_a_check_cell_shows_its_report_once(cloud):
+    """The last line of a check cell is `check("NN")`: the report is printed, and its value adds nothing."""
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import sys\nsys.path.insert(0, '..')\nfrom workshop import check"),
+        nbformat.v4.new_code_cell('result = check("00")\nresult'),
+        nbformat.v4.new_code_cell("result"),
+    ])
+    with target(cloud, prefix="once"):
+        NotebookClient(notebook, kernel_name="python3", timeout=120,
+                       resources={"metadata": {"path": str(NOTEBOOKS_DIR)}}).execute()
+    checked, again = notebook.cells[1].outputs, notebook.cells[2].outputs
+    assert [output["output_type"] for output in checked] == ["stream"]
+    assert checked[0]["text"].startswith("Check 00") and "<CheckResult" not in checked[0]["text"]
+    assert "Check 00" in "".join(output.get("text", "") for output in again)  # asked for again: shown again

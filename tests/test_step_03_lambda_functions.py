@@ -46,6 +46,15 @@ def test_the_step_invoked_connect_and_showed_the_result(runs):
     assert "item written by $connect: {'connectionId': {'S': 'SampleConnId='}" in output
 
 
+def test_each_function_s_code_was_shown_before_it_was_deployed(runs):
+    output = runs[-1].output
+    for route, module in (("$connect", "connect"), ("sendPublic", "send_public"), ("$default", "default")):
+        header = f"# ===== {route} → chat-{route.lstrip('$')}: lambda_functions/{module}.py ====="
+        assert header in output
+        assert output.index(header) < output.index("created   chat-connect")
+    assert "def handler(event, context):" in output
+
+
 def test_the_sample_connection_was_removed_again(session):
     item = session.client("dynamodb").get_item(TableName="chat-connections", Key={"connectionId": {"S": "SampleConnId="}})
     assert "Item" not in item

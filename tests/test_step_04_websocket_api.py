@@ -68,10 +68,13 @@ def test_a_permission_for_another_api_is_replaced(session):
 
 def test_out_of_order_steps_say_which_notebook_to_run_first(cloud, session):
     with target(cloud, "early"):
-        with pytest.raises(NotReady, match="run notebook 01 first"):
+        with pytest.raises(NotReady, match="needs the IAM role early-lambda-role, which is not there: "
+                                           "run notebook 01_iam_role first"):
             run_step("03", quiet=True)
-        with pytest.raises(NotReady, match="run notebooks 01–03 first"):
+        with pytest.raises(NotReady, match="needs the IAM role early-lambda-role and the functions early-connect, .*"
+                                           "which are not there: run notebooks 01_iam_role and 03_lambda_functions first"):
             run_step("04", quiet=True)
-        with pytest.raises(NotReady, match="run notebook 04 first"):
+        with pytest.raises(NotReady, match="needs the API early-websocket-api, which is not there: "
+                                           "run notebook 04_websocket_api first"):
             run_step("05", quiet=True)
         assert lookup.apis_named(setup(), "early-websocket-api") == []

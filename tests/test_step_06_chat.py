@@ -44,3 +44,15 @@ def test_the_logs_of_every_function_were_shown(runs):
     for name in ("connect", "disconnect", "setName", "sendPublic", "sendPrivate", "sendBot", "default"):
         assert f"--- /aws/lambda/chat-{name}: 0 lines" not in output
         assert f"--- /aws/lambda/chat-{name}:" in output
+
+
+def test_the_notebook_posted_to_alice_like_the_functions_do(runs):
+    output = runs[-1].output
+    assert "Alice's connection " in output and "from 127.0.0.1" in output
+    assert "Alice got systemMessage: Hello Alice, this frame comes from the notebook." in output
+
+
+def test_report_lines_are_printed_whole(runs):
+    reports = [line for line in runs[-1].output.splitlines() if line.strip().startswith("REPORT RequestId:")]
+    assert reports and all("Max Memory Used: " in line for line in reports)
+    assert any("Init Duration: " in line and line.rstrip().endswith(" ms") for line in reports)

@@ -95,3 +95,50 @@ def test_the_default_target_starts_a_background_local_cloud_once(tmp_path):
         with contextlib.suppress(OSError, ValueError):
             if pid_file.exists():
                 os.kill(int(pid_file.read_text()), signal.SIGTERM)
+
+
+def background_env(tmp_path: Path, port: int, **extra: str) -> dict[str, str]:
+    """The default target (the background cloud) on `port`, with its state in tmp_path."""
+    env = {k: v for k, v in os.environ.items() if k not in ("AWS_ENDPOINT_URL", "WORKSHOP_TARGET")}
+    return {**env, "WORKSHOP_LOCAL_PORT": str(port), "WORKSHOP_STATE_DIR": str(tmp_path), **extra}
+
+
+def run_default(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "workshop", *args], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_status_agrees_with_the_port_error_when_something_else_holds_the_port(tmp_path):
+    with socket.socket() as squatter:  # another program on the port, not speaking the local cloud's health
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        port = squatter.getsockname()[1]
+        env = background_env(tmp_path, port)
+        status = run_default(env, "status")
+        assert status.returncode == 1
+        assert f"Port {port} is taken by something that is not the workshop's local cloud" in status.stdout
+        assert "local cloud not running" not in status.stdout
+        chat = run_default(env, "chat", "--name", "Ana")
+        assert chat.returncode == 1
+        assert f"Port {port} is taken by something that is not the workshop's local cloud" in chat.stderr
+
+
+def test_chat_without_a_cloud_says_what_to_run_and_starts_nothing(tmp_path):
+    port = free_port()
+    chat = run_default(background_env(tmp_path, port), "chat", "--name", "Ana")
+    assert chat.returncode == 1
+    assert f"No local cloud is running at http://127.0.0.1:{port}, so there is no chat to join" in chat.stderr
+    assert "make demo ARGS=--keep" in chat.stderr
+    assert not (tmp_path / "local-cloud.pid").exists()
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", port)) != 0, "a local cloud was started only to report an error"
+
+
+def test_lab_as_root_allows_it_with_a_note(capsys):
+    from workshop.cli import lab_command
+
+    as_root = lab_command(["--no-browser"], as_root=True)
+    assert as_root[-2:] == ["--no-browser", "--allow-root"]
+    assert "running as root" in capsys.readouterr().out
+    assert "--allow-root" not in lab_command(["--no-browser"], as_root=False)
+    assert lab_command(["--allow-root"], as_root=True).count("--allow-root") == 1

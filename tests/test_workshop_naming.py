@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from workshop.naming import ROUTES, Names, PrefixError, tags_for, validate_prefix
+from workshop.naming import ROUTES, Names, PrefixError, normalize_prefix, prefix_note, tags_for, validate_prefix
 from workshop.packaging import build_zip, code_sha256
 
 
@@ -25,6 +25,22 @@ def test_bad_prefixes_are_refused_with_the_fix(prefix):
     with pytest.raises(PrefixError) as error:
         validate_prefix(prefix)
     assert "WORKSHOP_PREFIX=" in str(error.value) and "lowercase" in str(error.value)
+
+
+@pytest.mark.parametrize(("given", "used"), [("Ana", "ana"), ("TEAM-3", "team-3"), (" Bo ", "bo"), ("chat", "chat")])
+def test_a_prefix_is_lower_cased_with_a_note(given, used):
+    assert normalize_prefix(given) == used
+    note = prefix_note(given)
+    if given.strip() == used:
+        assert note == ""
+    else:
+        assert note == f"note: WORKSHOP_PREFIX={given.strip()} is used as {used!r} (prefixes are lower-case)"
+
+
+def test_a_prefix_still_unusable_once_lower_cased_is_refused_as_written():
+    with pytest.raises(PrefixError) as error:
+        normalize_prefix("Ana_1")
+    assert "WORKSHOP_PREFIX='Ana_1' cannot start resource names" in str(error.value)
 
 
 def test_function_names_and_handlers_follow_the_architecture():

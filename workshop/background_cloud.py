@@ -32,12 +32,23 @@ class CloudStatus:
     pid: int | None
     log_path: Path
     health: dict[str, object] | None
+    port_taken: bool = False  # not running, and something else holds the port
 
     def describe(self) -> str:
         if self.running:
             started = f" (pid {self.pid})" if self.pid else " (started outside the workshop)"
             return f"local cloud running at {self.url}{started}; log: {self.log_path}"
+        if self.port_taken:
+            return port_taken_message()
         return f"local cloud not running at {self.url}; it starts by itself when a step needs it"
+
+
+def port_taken_message() -> str:
+    return (
+        f"Port {DEFAULT_PORT} is taken by something that is not the workshop's local cloud. Stop that "
+        f"program, or run your own cloud elsewhere (python -m local_cloud --port 4567) and point the "
+        f"workshop at it with AWS_ENDPOINT_URL=http://127.0.0.1:4567."
+    )
 
 
 def health(url: str = DEFAULT_URL, timeout: float = 2.0) -> dict[str, object] | None:
@@ -66,8 +77,9 @@ def _read_pid() -> int | None:
 
 def status(url: str = DEFAULT_URL) -> CloudStatus:
     document = health(url)
+    taken = document is None and url == DEFAULT_URL and _port_is_taken(DEFAULT_HOST, DEFAULT_PORT)
     return CloudStatus(url=url, running=document is not None, pid=_read_pid() if document else None,
-                       log_path=LOG_PATH, health=document)
+                       log_path=LOG_PATH, health=document, port_taken=taken)
 
 
 def ensure_running(startup_timeout: float = 90.0) -> CloudStatus:
@@ -75,12 +87,8 @@ def ensure_running(startup_timeout: float = 90.0) -> CloudStatus:
     current = status()
     if current.running:
         return current
-    if _port_is_taken(DEFAULT_HOST, DEFAULT_PORT):
-        raise LocalCloudError(
-            f"Port {DEFAULT_PORT} is taken by something that is not the workshop's local cloud. Stop that "
-            f"program, or run your own cloud elsewhere (python -m local_cloud --port 4567) and point the "
-            f"workshop at it with AWS_ENDPOINT_URL=http://127.0.0.1:4567."
-        )
+    if current.port_taken:
+        raise LocalCloudError(port_taken_message())
     STATE_DIR.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "PYTHONUNBUFFERED": "1"}
     env.pop("AWS_ENDPOINT_URL", None)  # the cloud itself must not point at another cloud

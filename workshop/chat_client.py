@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import random
 import sys
 import threading
+import time
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +31,7 @@ Type a message and press Enter to send it to everyone. Commands:
 FIRST_RETRY_SECONDS = 0.5
 MAX_RETRY_SECONDS = 10.0
 CONNECT_TIMEOUT_SECONDS = 10.0
+GIVE_UP_SECONDS = 180.0  # a restart and a new deploy take about a minute; after this the learner is told
 
 
 class UsageError(ValueError):
@@ -152,8 +155,14 @@ class Console:
 class ChatClient:
     """One chat member: a WebSocket connection, a thread that prints what arrives, and reconnection with back-off."""
 
-    def __init__(self, url: str, name: str, console: Console) -> None:
+    def __init__(self, url: str, name: str, console: Console, relocate: Callable[[], str | None] | None = None,
+                 give_up_seconds: float = GIVE_UP_SECONDS) -> None:
         self.url = url
+        # Looks the chat up again (by prefix) when its URL stops working: a restarted local cloud and a new
+        # deploy give the API a new id. None when the user gave --url.
+        self.relocate = relocate
+        self.give_up_seconds = give_up_seconds
+        self.gave_up = threading.Event()
         self.name = name
         self.console = console
         self.members: list[str] = []
@@ -180,10 +189,12 @@ class ChatClient:
         self._reader.start()
 
     def _reconnect(self) -> bool:
-        """Try again with growing pauses (plus jitter, so a class does not reconnect in lockstep)."""
+        """Try again with growing pauses (plus jitter, so a class does not reconnect in lockstep), looking the
+        chat up again when its URL fails, and give up after give_up_seconds."""
         delay = FIRST_RETRY_SECONDS
+        deadline = time.monotonic() + self.give_up_seconds
         while not self._stopping.is_set():
-            pause = delay + random.uniform(0, delay / 4)
+            pause = min(delay + random.uniform(0, delay / 4), max(deadline - time.monotonic(), 0.0))
             self.console.note(f"reconnecting in {pause:.1f} s...")
             if self._stopping.wait(pause):
                 return False
@@ -191,6 +202,12 @@ class ChatClient:
                 ws = websocket.create_connection(join_url(self.url, self.name), timeout=CONNECT_TIMEOUT_SECONDS)
             except (OSError, websocket.WebSocketException) as error:
                 self.console.problem(f"could not reconnect: {describe_error(error)}")
+                if self._moved():
+                    delay = FIRST_RETRY_SECONDS
+                    continue
+                if time.monotonic() >= deadline:
+                    self._give_up(describe_error(error))
+                    return False
                 delay = min(delay * 2, MAX_RETRY_SECONDS)
                 continue
             ws.settimeout(None)
@@ -201,6 +218,36 @@ class ChatClient:
             self._flush_outbox()
             return True
         return False
+
+    def _moved(self) -> bool:
+        """Look the chat up again by prefix; True when it now has another URL (then we switch to it)."""
+        if self.relocate is None:
+            return False
+        url = self.relocate()
+        if url is None or url == self.url:
+            return False
+        self.console.note(f"the chat has a new URL (deployed again): {url}")
+        self.url = url
+        return True
+
+    def _give_up(self, reason: str) -> None:
+        seconds = self.give_up_seconds
+        how_long = f"{seconds / 60:g} min" if seconds >= 120 else f"{seconds:.0f} s"
+        if self.relocate is not None:
+            hint = ("If the local cloud restarted, it forgot the chat: deploy it again (python -m workshop deploy), "
+                    "then join again.")
+        else:
+            hint = "If the chat was deployed again, its URL changed: python -m workshop status shows the new one."
+        self.console.problem(f"gave up: the chat could not be reached for {how_long} ({reason}). {hint}")
+        unsent = self.unsent_lines()
+        if unsent:
+            self.console.problem("not sent (copy what you need): " + " | ".join(unsent))
+        self.gave_up.set()  # before the prompt below: the Enter it asks for must find the client given up
+        self.console.problem("press Enter to leave")
+
+    def unsent_lines(self) -> list[str]:
+        with self._send_lock:
+            return [describe_payload(payload) for payload in self._outbox]
 
     def _ask_for_members(self) -> None:
         """$connect cannot post to a socket that is not open yet, so a ?name= join hears nothing at first:
@@ -304,20 +351,24 @@ def describe_error(error: BaseException) -> str:
     return str(error) or type(error).__name__
 
 
+def describe_payload(payload: dict[str, str]) -> str:
+    """A request the way the user typed it."""
+    action = payload.get("action")
+    if action == "sendPrivate":
+        return f"/to {payload.get('to')} {payload.get('message')}"
+    if action == "sendBot":
+        return f"/bot {payload.get('message')}"
+    if action == "setName":
+        return f"/name {payload.get('name')}"
+    return str(payload.get("message", payload))
+
+
 def describe_close(data: bytes) -> str:
     if len(data) < 2:
         return "closed by the server"
     code = int.from_bytes(data[:2], "big")
     reason = data[2:].decode("utf-8", errors="replace")
     return f"closed by the server with code {code}" + (f": {reason}" if reason else "")
-
-
-def find_chat_url() -> str:
-    """The WebSocket URL of the chat deployed under the current prefix on the current target."""
-    # Imported late: only needed without --url, and choosing the target may start the local cloud.
-    from workshop.deploy import describe
-
-    return describe().url
 
 
 def run_chat(client: ChatClient, console: Console, read_line: Callable[[], str]) -> int:
@@ -328,6 +379,10 @@ def run_chat(client: ChatClient, console: Console, read_line: Callable[[], str])
             try:
                 line = read_line()
             except EOFError:
+                break
+            if client.gave_up.is_set():
+                if line.strip():
+                    console.problem(f"not sent: {line.strip()}")
                 break
             try:
                 command = parse_line(line, client.members)
@@ -345,8 +400,12 @@ def run_chat(client: ChatClient, console: Console, read_line: Callable[[], str])
                 client.send(command.payload)
     except KeyboardInterrupt:
         pass
+    if client.gave_up.is_set():
+        client.close()
+        return 1
     if not client.wait_until_sent(5.0):
-        console.problem("some messages typed while offline could not be sent")
+        console.problem("not sent, the chat could not be reached (copy what you need): "
+                        + " | ".join(client.unsent_lines()))
     client.close()
     console.note("bye")
     return 0
@@ -370,19 +429,31 @@ def main(argv: list[str] | None = None) -> int:
         print("Give yourself a name: --name Alice (make chat NAME=Alice).", file=sys.stderr)
         return 2
     url = args.url
+    relocate = None
     if not url:
+        # Imported late: only needed without --url.
+        from workshop.chat_lookup import ChatNotFound, locate, relocate
+
         try:
-            url = find_chat_url()
-        except Exception as error:  # noqa: BLE001 - any failure here means "no chat to join yet"
+            location = locate()
+        except ChatNotFound as error:
+            print(error, file=sys.stderr)
+            return 1
+        except Exception as error:  # noqa: BLE001 - any other failure here means "no chat to join yet"
             print(f"Could not find a deployed chat: {error}", file=sys.stderr)
             print("Deploy it first (make deploy, or python -m workshop deploy), or pass --url ws://...",
                   file=sys.stderr)
             return 1
+        url = location.url
+        if location.note:
+            print(location.note, flush=True)
     interactive = terminal_is_interactive(sys.stdin) and terminal_is_interactive(sys.stdout)
     palette = Palette(colors_enabled(sys.stdout) and not args.no_color)
     console = Console(sys.stdout, palette, interactive)
     console.prompt = f"{name}> " if interactive else ""
-    client = ChatClient(url, name, console)
+    # WORKSHOP_CHAT_GIVE_UP_SECONDS: how long to keep trying after the chat is lost (tests use a few seconds).
+    give_up = float(os.environ.get("WORKSHOP_CHAT_GIVE_UP_SECONDS") or GIVE_UP_SECONDS)
+    client = ChatClient(url, name, console, relocate=relocate, give_up_seconds=give_up)
     try:
         client.open()
     except (OSError, websocket.WebSocketException) as error:

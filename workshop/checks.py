@@ -32,6 +32,7 @@ class CheckItem:
 class CheckResult:
     step: str
     items: list[CheckItem] = field(default_factory=list)
+    printed: bool = field(default=False, repr=False, compare=False)  # check() printed the report already
 
     @property
     def ok(self) -> bool:
@@ -48,6 +49,14 @@ class CheckResult:
         title = f"Check {self.step} · {STEP_TITLES.get(self.step, '')}"
         verdict = "done" if self.ok else f"{len(self.failures)} of {len(self.items)} items to fix"
         return "\n".join([f"{title}: {verdict}", *(item.line() for item in self.items)])
+
+    def _ipython_display_(self) -> None:
+        """A notebook shows a cell's last value: the check cell printed its report already, so not twice
+        (no `<CheckResult ...>` under it). The result on its own line in a later cell shows the report."""
+        if self.printed:
+            self.printed = False
+            return
+        _print(self.report())
 
     def __repr__(self) -> str:
         return f"<CheckResult step {self.step}: {len(self.items) - len(self.failures)}/{len(self.items)} passed>"
@@ -122,7 +131,7 @@ def check_01(session: WorkshopSession, c: _Collector) -> None:
     document = policies.get(names.role_policy)
     if c.add(document is not None, f"inline policy {names.role_policy} is attached", _rerun("01")):
         own = [f":{session.region}:{session.account_id}:table/{names.table}",
-               *(f":{session.region}:{session.account_id}:log-group:{names.log_group(route)}:" for route in names.routes),
+               *(f":{session.region}:{session.account_id}:log-group:{group}:" for group in names.every_log_group),
                f":{session.region}:{session.account_id}:function:{names.function('$connect')}"]
         problems = policy_problems(document, own)
         c.add(not problems, "it is least privilege: named actions on this table, its index, the log groups and the $connect function only",
@@ -328,6 +337,65 @@ def check_07(session: WorkshopSession, c: _Collector) -> None:
           f"{problem}: check sections 2-4, then {_rerun('07')}")
 
 
+def check_08(session: WorkshopSession, c: _Collector) -> None:
+    import json
+
+    from .local_settings import SettingsUnavailable, spare_workers
+
+    names = session.names
+    found = lookup.function(session, names.counter_function)
+    if not c.add(found is not None, f"function {names.counter_function} exists", _rerun("08")):
+        return
+    config = found["Configuration"]
+    role = lookup.role(session)
+    c.add(role is not None and config["Role"] == role["Arn"] and _tags_ok(found.get("Tags"), session.prefix),
+          f"  it runs with the chat's role {names.role} and is tagged for this learner", _rerun("08"))
+    lambda_client = session.client("lambda")
+    answers = [json.loads(lambda_client.invoke(FunctionName=names.counter_function, Payload=b"{}")["Payload"].read())
+               for _ in range(2)]
+    first, second = answers
+    c.add(first.get("environment") == second.get("environment")
+          and second.get("invocations_here") == first.get("invocations_here", 0) + 1,
+          "two invokes in a row: the warm environment kept its counter (module state lives as long as the environment)",
+          f"it answered {answers}; {_rerun('08')}")
+    try:
+        spares = spare_workers(session)
+    except SettingsUnavailable:
+        return  # AWS, or another emulator: nothing was turned off
+    c.add(spares >= 1, "the local cloud keeps a spare worker again (08 turns it off only to measure)",
+          "run the last cells of notebook 08, or restart the local cloud")
+
+
+def check_09(session: WorkshopSession, c: _Collector) -> None:
+    import json
+
+    import websocket
+
+    import server_way
+
+    from . import prices
+    from .chat_probe import wait_for
+
+    try:
+        found = prices.load()
+        trouble = prices.problems(found)
+        c.add(not trouble, f"the prices file is dated ({found.as_of}) and names a source for every price",
+              "; ".join(trouble) + f" → fix {prices.PRICES_FILE.name} in workshop/data/")
+    except (OSError, ValueError, KeyError) as error:
+        c.add(False, "the prices file can be read", f"{type(error).__name__}: {error} → restore workshop/data/ from git")
+    try:
+        with server_way.launch() as server:
+            member = websocket.create_connection(server.url, timeout=10)
+            member.send(json.dumps({"action": "setName", "name": "Checker"}))
+            answered = wait_for(member, lambda frame: frame.get("members") == ["Checker"], timeout=10)
+            member.close()
+        error = None if answered else "it did not answer setName with the members list"
+    except (RuntimeError, OSError, websocket.WebSocketException) as problem:
+        error = f"{type(problem).__name__}: {problem}"
+    c.add(error is None, "the server-way chat starts on a free loopback port and answers a member",
+          f"{error} → run `python -m server_way` in a terminal to see why")
+
+
 def check_10(session: WorkshopSession, c: _Collector) -> None:
     from .cleanup import find_leftovers
 
@@ -338,8 +406,30 @@ def check_10(session: WorkshopSession, c: _Collector) -> None:
 
 CHECKS: dict[str, Callable[[WorkshopSession, _Collector], None]] = {
     "00": check_00, "01": check_01, "02": check_02, "03": check_03,
-    "04": check_04, "05": check_05, "06": check_06, "07": check_07, "10": check_10,
+    "04": check_04, "05": check_05, "06": check_06, "07": check_07, "08": check_08, "09": check_09,
+    "10": check_10,
 }
+
+
+def _explain_or_remember(session: WorkshopSession, result: CheckResult) -> None:
+    """A failed check of a building step says first why everything may be gone (a restart that forgot it, a
+    mistyped prefix); a passed one records which local cloud instance holds the prefix's chat."""
+    from . import diagnosis, records
+
+    if result.step in ("00", "10"):
+        if result.step == "10" and result.ok:
+            records.forget_deployed(session.endpoint_url, session.prefix)
+        return
+    if result.ok:
+        records.remember_deployed(session.endpoint_url, session.prefix)
+        return
+    try:
+        note = diagnosis.context_note(session)
+    except Exception:  # noqa: BLE001 - the hint is extra; the items already say what is wrong
+        return
+    if note:
+        what, _, fix = note.partition(": ")
+        result.items.insert(0, CheckItem(False, what, fix))
 
 
 def _print(text: str) -> None:
@@ -372,8 +462,10 @@ def check(step: str | int, session: WorkshopSession | None = None, *, quiet: boo
         collector.add(False, f"the check could not finish: {type(error).__name__}: {error}",
                       "make sure the target is reachable (python -m workshop status) and run the check again")
     result = collector.result
+    _explain_or_remember(session, result)
     if not quiet:
         _print(result.report())
+        result.printed = True
     if raise_on_failure is None:
         raise_on_failure = not _in_notebook()
     if raise_on_failure and not result.ok:

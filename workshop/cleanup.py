@@ -19,7 +19,7 @@ def find_leftovers(session: WorkshopSession) -> list[tuple[str, str, str]]:
         found.append(("bucket", bucket, f"arn:aws:s3:::{bucket}"))
     for api in lookup.apis_named(session, names.api):
         found.append(("api", api["Name"], api["ApiId"]))
-    for function_name in names.functions.values():
+    for function_name in names.every_function:
         function = lookup.function(session, function_name)
         if function is not None:
             found.append(("function", function_name, function["Configuration"]["FunctionArn"]))
@@ -30,7 +30,7 @@ def find_leftovers(session: WorkshopSession) -> list[tuple[str, str, str]]:
     if role is not None:
         found.append(("role", names.role, role["Arn"]))
     logs = session.client("logs")
-    wanted_groups = {names.log_group(route) for route in names.routes}
+    wanted_groups = set(names.every_log_group)
     for page in logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=f"/aws/lambda/{names.prefix}-"):
         for group in page["logGroups"]:
             if group["logGroupName"] in wanted_groups:

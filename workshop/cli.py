@@ -27,7 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
     destroy = sub.add_parser("destroy", parents=[common], help="run step 10: delete everything of this prefix")
     destroy.add_argument("--dry-run", action="store_true", help="only list what would be deleted")
     check = sub.add_parser("check", parents=[common],
-                           help="check one step, or all of 00–06 (07 too once its bucket exists) on the current target")
+                           help="check one step, or all of 00–06 (07 too once its bucket exists; 08/09 are "
+                                "lessons, checked on request) on the current target")
     check.add_argument("step", nargs="?", choices=[s.number for s in STEPS], help="step number, e.g. 03")
     sub.add_parser("status", parents=[common], help="show the target, the local cloud and what is deployed")
     url = sub.add_parser("url", parents=[common], help="print the chat's WebSocket URL (--web: the web page's URL)")
@@ -104,7 +105,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .session import setup
 
     session = setup()
-    numbers = [args.step] if args.step else [s.number for s in STEPS if s.number not in ("07", "10")]
+    numbers = [args.step] if args.step else [s.number for s in STEPS if s.number not in ("07", "10") and not s.lesson]
     if not args.step:
         from . import lookup
 
@@ -124,13 +125,24 @@ def cmd_status(args: argparse.Namespace) -> int:
     if chosen_local:
         cloud = background_cloud.status()
         print(cloud.describe())
+        from .records import running_demo
+
+        demo = running_demo()
+        if demo is not None:
+            print(f"The demo (make demo ARGS=--keep) runs its own local cloud at {demo.endpoint_url}; "
+                  f"its chat: {demo.url}")
         if not cloud.running:
-            return 0  # status only looks: it does not start the local cloud
+            return 1 if cloud.port_taken else 0  # status only looks: it does not start the local cloud
     session = setup()
     print(session.describe())
     resources = find_leftovers(session)
     if not resources:
+        from .diagnosis import context_note
+
         print(f"Nothing of prefix {session.prefix!r} is deployed.")
+        note = context_note(session)
+        if note:
+            print(note)
     for kind, name, _ in resources:
         print(f"  {kind:9} {name}")
     from . import lookup
@@ -155,6 +167,13 @@ def cmd_url(args: argparse.Namespace) -> int:
     how = "run notebook 07 (python steps/07_web_page.py)" if args.web else "run `python -m workshop deploy`"
     chosen_local = not os.environ.get("AWS_ENDPOINT_URL") and os.environ.get("WORKSHOP_TARGET", "local") == "local"
     if chosen_local and not background_cloud.status().running:
+        from .records import running_demo
+
+        demo = running_demo() if not args.web else None
+        if demo is not None:  # `make demo ARGS=--keep` runs its own cloud: its chat is the one to join
+            print(f"No local cloud runs at {background_cloud.DEFAULT_URL}: the URL of the demo's chat.", file=sys.stderr)
+            print(demo.url, flush=True)
+            return 0
         print(f"The local cloud is not running, so the {what} is not deployed: {how}.", file=sys.stderr)
         return 1
     with contextlib.redirect_stdout(sys.stderr):  # a confirmation prompt on AWS must not end up in $(...)
@@ -205,12 +224,27 @@ def run_lab(argv: list[str]) -> int:
     except TargetError as error:
         print(f"\n{error}", file=sys.stderr)
         return 1
-    command = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={NOTEBOOKS_DIR}", *jupyter_args]
+    command = lab_command(jupyter_args, running_as_root())
     print("Starting JupyterLab: open 00_setup.ipynb first. Ctrl-C stops it.", flush=True)
     try:
         return subprocess.call(command)
     except KeyboardInterrupt:
         return 0
+
+
+def running_as_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def lab_command(jupyter_args: list[str], as_root: bool) -> list[str]:
+    """Jupyter refuses to run as root ("Running as root is not recommended") unless told: in a container or a
+    cloud VM that is often the only user, so say so and allow it."""
+    command = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={NOTEBOOKS_DIR}", *jupyter_args]
+    if as_root and not any(arg.startswith("--allow-root") for arg in jupyter_args):
+        print("Note: running as root (a container?): starting Jupyter with --allow-root. As a normal user "
+              "you would not need it.", flush=True)
+        command.append("--allow-root")
+    return command
 
 
 COMMANDS = {"deploy": cmd_deploy, "destroy": cmd_destroy, "check": cmd_check, "status": cmd_status,

@@ -16,6 +16,7 @@ from typing import Any, TextIO
 import websocket
 
 from workshop.environment import temporary_environ
+from workshop.invocations import InvocationWatcher
 from workshop.transcript import Palette, colors_enabled, render_frame
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -165,19 +166,40 @@ class Member:
         return frame
 
 
-class Chat:
-    """Three members on the deployed chat, driven scene by scene, with every frame shown."""
+LEGEND = [
+    "Ana → …      what Ana sends (a JSON frame), or does",
+    "Ana ← …      a frame Ana receives:  · the member list   * a system message   ! an error or refusal",
+    "             [private] a private message   Name: text  a public message",
+    "λ function   the Lambda function that handled a frame: its duration, and cold (a new environment,",
+    "             with its init time) or warm (reused), from the REPORT line of its log",
+    "table        the DynamoDB items while members are connected: one per connection, one per claimed name",
+]
 
-    def __init__(self, url: str, out: Transcript) -> None:
+
+class Chat:
+    """Three members on the deployed chat, driven scene by scene, with every frame shown, the functions that
+    handled them and, at times, the table's items."""
+
+    def __init__(self, url: str, out: Transcript, session: Any = None) -> None:
         self.url = url
         self.out = out
         self.members: dict[str, Member] = {}
+        self.session = session
+        self.watcher: InvocationWatcher | None = None
+        if session is not None:
+            self.watcher = InvocationWatcher(session.client("logs"), list(session.names.functions.values()))
+        self._expected: set[str] = set()  # functions that should have run in this scene
+
+    def _handled_by(self, route_key: str) -> None:
+        if self.session is not None:
+            self._expected.add(self.session.names.function(route_key))
 
     def connect(self, name: str, with_name_in_url: bool) -> Member:
         url = f"{self.url}?name={name}" if with_name_in_url else self.url
         self.say(name, f"connects to {url}")
         member = Member(name, websocket.create_connection(url, timeout=WAIT_SECONDS))
         self.members[name] = member
+        self._handled_by("$connect")
         return member
 
     def say(self, name: str, action: str) -> None:
@@ -186,6 +208,41 @@ class Chat:
     def send(self, name: str, payload: dict[str, str]) -> None:
         self.say(name, json.dumps(payload))
         self.members[name].send(payload)
+        routes = self.session.names.routes if self.session is not None else {}
+        self._handled_by(payload.get("action", "") if payload.get("action") in routes else "$default")
+
+    def show_invocations(self) -> None:
+        """The functions that ran since the last look, from their REPORT lines."""
+        if self.watcher is None:
+            return
+        try:
+            invocations = self.watcher.new(expected=set(self._expected))
+        except Exception as error:  # noqa: BLE001 - the logs are a view; the chat itself is what is tested
+            self.out.line(self.out.palette.paint(f"      λ (logs unavailable: {error})", "gray"))
+            return
+        finally:
+            self._expected.clear()
+        for invocation in invocations:
+            self.out.line(self.out.palette.paint(f"      λ {invocation.describe()}", "yellow"))
+
+    def show_table(self) -> None:
+        """Every item of the connections table: what the functions keep while members are connected."""
+        if self.session is None:
+            return
+        table = self.session.names.table
+        try:
+            items = [item for page in self.session.client("dynamodb").get_paginator("scan").paginate(TableName=table)
+                     for item in page["Items"]]
+        except Exception as error:  # noqa: BLE001 - a view, like the logs
+            self.out.line(self.out.palette.paint(f"      table {table}: cannot be read ({error})", "gray"))
+            return
+        self.out.line(self.out.palette.paint(f"      table {table}: {len(items)} items", "blue"))
+        # DynamoDB's typed values ({"S": "Ana"}) shown plain; connections first, then the name claims.
+        plain = [{key: next(iter(value.values())) for key, value in item.items()} for item in items]
+        for item in sorted(plain, key=lambda item: (str(item["connectionId"]).startswith("name#"),
+                                                    str(item["connectionId"]))):
+            fields = "  ".join(f"{key}={item[key]}" for key in sorted(item, key=lambda key: (key != "connectionId", key)))
+            self.out.line(self.out.palette.paint(f"        {fields}", "blue"))
 
     def show(self, member: Member, frame: Any) -> None:
         self.out.line(f"      {self.out.member(member.name)} ← {render_frame(frame, self.out.palette)}")
@@ -214,12 +271,14 @@ class Chat:
             while (frame := member.read(pause)) is not None:
                 self.show(member, frame)
             pause = 0.01
+        self.show_invocations()
         return self.out.expect(not missing, what, f"nothing matching arrived at {', '.join(missing)}"
                                f" within {WAIT_SECONDS:.0f} s")
 
     def leave(self, name: str) -> None:
         self.say(name, "leaves (closes the connection)")
         self.members.pop(name).ws.close()
+        self._handled_by("$disconnect")
 
     def close(self) -> None:
         for member in self.members.values():
@@ -241,9 +300,12 @@ def is_refusal(frame: Any) -> bool:
     return isinstance(frame, dict) and "systemMessage" in frame and bool(frame.get("error"))
 
 
-def run_chat(url: str, out: Transcript) -> None:
+def run_chat(url: str, out: Transcript, session: Any = None) -> None:
     """Public, private and bot messages between three members, one refused input, and a member leaving."""
-    chat = Chat(url, out)
+    chat = Chat(url, out, session)
+    out.line(out.palette.paint("  Legend:", "gray"))
+    for line in LEGEND:
+        out.line(out.palette.paint(f"    {line}", "gray"))
     try:
         chat.connect("Ana", with_name_in_url=True)
         # $connect runs before the socket opens, so it cannot post to Ana: the next scene shows she is in.
@@ -258,6 +320,7 @@ def run_chat(url: str, out: Transcript) -> None:
         chat.expect({"Cy": is_refusal}, "the name 'ana' was refused: names are unique, whatever their case")
         chat.send("Cy", {"action": "setName", "name": "Cy"})
         chat.expect({name: members_are("Ana", "Bo", "Cy") for name in ("Ana", "Bo", "Cy")}, "Cy joined")
+        chat.show_table()
 
         chat.send("Ana", {"action": "sendPublic", "message": "Hello everyone!"})
         chat.expect({name: has("publicMessage", "Ana: Hello everyone!") for name in ("Ana", "Bo", "Cy")},
@@ -277,6 +340,7 @@ def run_chat(url: str, out: Transcript) -> None:
         chat.leave("Cy")
         chat.expect({"Ana": members_are("Ana", "Bo"), "Bo": members_are("Ana", "Bo")},
                     "Cy left and the others got the new member list")
+        chat.show_table()
     except (OSError, websocket.WebSocketException) as error:
         out.fail(f"the chat failed: {type(error).__name__}: {error}")
     finally:
@@ -317,17 +381,29 @@ def run_cleanup(out: Transcript, session: Any) -> None:
                f"{session.prefix!r} is left", "; ".join(item.what + " " + item.fix for item in result.failures))
 
 
-def wait_for_ctrl_c(out: Transcript, url: str) -> None:
+def wait_for_ctrl_c(out: Transcript, url: str, session: Any, private_cloud: bool) -> None:
+    from workshop import records
+
     # Ctrl-C is the expected way out from the first printed line on: it leads to the clean-up, not an error.
     with contextlib.suppress(KeyboardInterrupt):
         out.heading("The chat keeps running")
         out.line(f"  URL: {url}")
-        out.line("  Join it from other terminals:")
+        if private_cloud:
+            # `make chat` and `status` find this demo through the state folder while it runs.
+            records.record_demo(session.endpoint_url, session.prefix, url)
+            out.line("  Join it from other terminals (while no chat of your own is deployed, `make chat NAME=Ana`")
+            out.line("  finds this one by itself):")
+        else:
+            out.line("  Join it from other terminals:")
         out.line(f"    make chat NAME=Ana ARGS=\"--url {url}\"")
         out.line(f"    python -m workshop chat --url {url} --name Ana")
         out.line("  Press Ctrl-C here to clean up and stop.")
-        while True:
-            time.sleep(0.5)
+        try:
+            while True:
+                time.sleep(0.5)
+        finally:
+            if private_cloud:
+                records.clear_demo()
 
 
 # -- the whole demo ----------------------------------------------------------------------------
@@ -349,11 +425,11 @@ def run_demo(target: str, prefix: str, keep: bool, out: Transcript) -> int:
             if run_steps(out, session):
                 url = lookup.websocket_url(session)
                 out.heading("Chat: three members on the deployed API")
-                run_chat(url, out)
+                run_chat(url, out, session)
                 out.heading("Checks (the last cell of every notebook)")
                 run_checks(out, session)
                 if keep:
-                    wait_for_ctrl_c(out, url)
+                    wait_for_ctrl_c(out, url, session, private_cloud=target == "local")
         finally:
             out.heading("Clean-up (step 10)")
             run_cleanup(out, session)
@@ -390,10 +466,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    from workshop.naming import PrefixError, validate_prefix
+    from workshop.naming import PrefixError, normalize_prefix
 
     try:
-        validate_prefix(args.prefix)
+        args.prefix = normalize_prefix(args.prefix)
     except PrefixError as error:
         print(error, file=sys.stderr)
         return 2

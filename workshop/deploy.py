@@ -36,8 +36,11 @@ def describe(session: WorkshopSession | None = None) -> Deployment:
     role = lookup.role(session)
     url = lookup.websocket_url(session)
     if api is None or role is None or url is None:
+        from .diagnosis import context_note
+
+        note = context_note(session)
         raise NotDeployed(f"The chat of prefix {session.prefix!r} is not deployed on this target. "
-                          "Run `python -m workshop deploy` (or notebooks 01–05) first.")
+                          "Run `python -m workshop deploy` (or notebooks 01–05) first." + (f"\n{note}" if note else ""))
     return Deployment(url=url, api_id=api["ApiId"], stage=session.names.stage, table=session.names.table,
                       role_arn=role["Arn"], functions=session.names.functions, prefix=session.prefix,
                       target=session.target)

@@ -37,8 +37,28 @@ def validate_prefix(prefix: str) -> str:
     return prefix
 
 
+def normalize_prefix(given: str) -> str:
+    """`Ana` -> `ana`: some AWS names refuse capitals (S3 buckets), so every name uses one case.
+
+    A prefix that is still not usable once lower-cased is refused as the learner wrote it."""
+    used = given.strip().lower()
+    try:
+        return validate_prefix(used)
+    except PrefixError:
+        validate_prefix(given.strip())  # raises, naming what the learner wrote
+        raise
+
+
+def prefix_note(given: str | None) -> str:
+    """One line saying the prefix was lower-cased, or "" when it is used as given."""
+    given = (given or "").strip()
+    if not given or given == given.lower():
+        return ""
+    return f"note: WORKSHOP_PREFIX={given} is used as {given.lower()!r} (prefixes are lower-case)"
+
+
 def prefix_from_environment() -> str:
-    return validate_prefix(os.environ.get("WORKSHOP_PREFIX", "").strip() or DEFAULT_PREFIX)
+    return normalize_prefix(os.environ.get("WORKSHOP_PREFIX", "").strip() or DEFAULT_PREFIX)
 
 
 def function_suffix(route_key: str) -> str:
@@ -89,6 +109,20 @@ class Names:
     def functions(self) -> dict[str, str]:
         """route key -> function name, in route order."""
         return {route: self.function(route) for route in self.routes}
+
+    @property
+    def counter_function(self) -> str:
+        """The small function notebook 08 creates to look inside Lambda (not part of the chat)."""
+        return f"{self.prefix}-counter"
+
+    @property
+    def every_function(self) -> list[str]:
+        """Every function this prefix may create: the chat's, then notebook 08's. Cleanup deletes these."""
+        return [*self.functions.values(), self.counter_function]
+
+    @property
+    def every_log_group(self) -> list[str]:
+        return [f"/aws/lambda/{function_name}" for function_name in self.every_function]
 
     def module(self, route_key: str) -> str:
         return self.routes[route_key]

@@ -12,7 +12,7 @@ import botocore.config
 import botocore.exceptions
 
 from . import background_cloud
-from .naming import Names, prefix_from_environment, tags_for
+from .naming import Names, prefix_from_environment, prefix_note, tags_for
 
 FAKE_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
 DEFAULT_REGION = "us-east-1"
@@ -40,6 +40,7 @@ class WorkshopSession:
     account_id: str
     endpoint_url: str | None
     boto_session: boto3.Session = field(repr=False)
+    prefix_note: str = field(default="", repr=False)  # e.g. WORKSHOP_PREFIX=Ana is used as 'ana'
 
     @property
     def names(self) -> Names:
@@ -61,8 +62,9 @@ class WorkshopSession:
 
     def client(self, service: str) -> Any:
         """A boto3 client for `service` on the current target."""
-        # Retries with back-off smooth over AWS throttling when a whole class deploys at once.
-        config = botocore.config.Config(retries={"max_attempts": 8, "mode": "standard"})
+        # Retries with back-off smooth over AWS throttling when a whole class deploys at once; notebook 08
+        # invokes from up to 50 threads at once, each with its own pooled connection.
+        config = botocore.config.Config(retries={"max_attempts": 8, "mode": "standard"}, max_pool_connections=50)
         return self.boto_session.client(service, endpoint_url=self.endpoint_url, config=config)
 
     def describe(self) -> str:
@@ -71,7 +73,8 @@ class WorkshopSession:
             "endpoint": f"the endpoint {self.endpoint_url} (AWS_ENDPOINT_URL)",
             "aws": "real AWS",
         }[self.target]
-        return f"Target: {where} · account {self.account_id} · region {self.region} · prefix {self.prefix!r}"
+        line = f"Target: {where} · account {self.account_id} · region {self.region} · prefix {self.prefix!r}"
+        return f"{line}\n{self.prefix_note}" if self.prefix_note else line
 
     def __str__(self) -> str:
         return self.describe()
@@ -139,6 +142,7 @@ def setup() -> WorkshopSession:
     account and region were shown and confirmed (WORKSHOP_CONFIRM=yes, or typing yes when asked).
     """
     prefix = prefix_from_environment()
+    note = prefix_note(os.environ.get("WORKSHOP_PREFIX"))
     region = _region()
     chosen = os.environ.get("WORKSHOP_TARGET", "").strip().lower() or "local"
     if chosen not in TARGETS:
@@ -148,20 +152,20 @@ def setup() -> WorkshopSession:
     if endpoint_url:
         boto_session = _session_with_fallback_credentials(region)
         account = _account_id(boto_session, endpoint_url, endpoint_url)
-        return WorkshopSession("endpoint", region, prefix, account, endpoint_url, boto_session)
+        return WorkshopSession("endpoint", region, prefix, account, endpoint_url, boto_session, note)
     if chosen == "aws":
         boto_session = _learner_session(region)
         region = boto_session.region_name or region
         account = _account_id(boto_session, None, "AWS")
         _confirm_aws(account, region, prefix)
-        return WorkshopSession("aws", region, prefix, account, None, boto_session)
+        return WorkshopSession("aws", region, prefix, account, None, boto_session, note)
     try:
         cloud = background_cloud.ensure_running()
     except background_cloud.LocalCloudError as error:
         raise TargetError(str(error)) from error
     boto_session = boto3.Session(region_name=region, **FAKE_CREDENTIALS)
     account = _account_id(boto_session, cloud.url, "the local cloud")
-    return WorkshopSession("local", region, prefix, account, cloud.url, boto_session)
+    return WorkshopSession("local", region, prefix, account, cloud.url, boto_session, note)
 
 
 def _learner_session(region: str) -> boto3.Session:

@@ -27,6 +27,8 @@ class Step:
     topic: str
     title: str
     minutes: int
+    # A lesson builds nothing the chat needs (it measures and compares): `workshop check` skips it unless asked.
+    lesson: bool = False
 
     @property
     def label(self) -> str:
@@ -50,6 +52,10 @@ STEPS: list[Step] = [
     Step("05", "deploy_stage", "Deployment and stage: the chat's URL", 5),
     Step("06", "chat", "Chatting from the notebook, and reading the logs", 15),
     Step("07", "web_page", "The chat in a web browser: a static website on S3", 15),
+    Step("08", "under_the_hood", "Under the hood: cold starts, stateless functions, scale, ordering", 20,
+         lesson=True),
+    Step("09", "serverless_vs_server", "Serverless versus a server: latency, restarts, two servers, cost", 20,
+         lesson=True),
     Step("10", "cleanup", "Cleaning up: delete everything this prefix created", 5),
 ]
 DEPLOY_STEPS = ["01", "02", "03", "04", "05"]

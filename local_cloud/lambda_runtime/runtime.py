@@ -143,6 +143,15 @@ class LambdaRuntime:
         workers = [*self._spares, *(w for pool in self._pools.values() for w in pool.workers)]
         return [worker.pid for worker in workers if worker.alive]
 
+    async def set_spare_workers(self, count: int) -> None:
+        """Keep `count` spare workers from now on; 0 stops the ones waiting, so every cold start is a full one."""
+        self.spare_workers = max(0, count)
+        extra = len(self._spares) - self.spare_workers
+        if extra > 0:
+            stopped, self._spares = self._spares[:extra], self._spares[extra:]
+            await asyncio.gather(*(worker.stop() for worker in stopped), return_exceptions=True)
+        self._refill_spares()
+
     @property
     def spare_count(self) -> int:
         """Spare workers ready (boto3 imported) and waiting for a function: the next cold start takes one."""
@@ -334,7 +343,7 @@ class LambdaRuntime:
             worker = await self._spawn()
         finally:
             self._spawning_spares -= 1
-        if self._closing:
+        if self._closing or len(self._spares) >= self.spare_workers:  # closing, or spares were turned down meanwhile
             await worker.stop()
         else:
             self._spares.append(worker)

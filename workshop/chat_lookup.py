@@ -1,0 +1,64 @@
+"""Which chat `python -m workshop chat` joins without --url: the learner's own (by prefix) or a running demo's.
+
+It never starts a local cloud: a cloud started only to find it empty would answer "not deployed" and keep
+running; the learner is told what to run instead.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from . import background_cloud, records
+
+
+class ChatNotFound(RuntimeError):
+    """No chat to join; the message says what to run."""
+
+
+@dataclass
+class ChatLocation:
+    url: str
+    note: str = ""  # said once before joining, e.g. that this is the demo's chat
+
+
+def _local_target_chosen() -> bool:
+    return not os.environ.get("AWS_ENDPOINT_URL") and os.environ.get("WORKSHOP_TARGET", "local").strip().lower() in (
+        "", "local")
+
+
+def _demo_location(demo: records.DemoCloud, why: str) -> ChatLocation:
+    return ChatLocation(demo.url, f"{why}: joining the chat of the demo (make demo ARGS=--keep) at {demo.url}")
+
+
+def locate() -> ChatLocation:
+    """The chat to join, or ChatNotFound saying what to do."""
+    from .deploy import NotDeployed, describe
+
+    if not _local_target_chosen():
+        return ChatLocation(describe().url)
+    cloud = background_cloud.status()
+    demo = records.running_demo()
+    if not cloud.running:
+        if demo is not None:
+            return _demo_location(demo, f"no local cloud runs at {cloud.url}")
+        if cloud.port_taken:
+            raise ChatNotFound(background_cloud.port_taken_message())
+        raise ChatNotFound(
+            f"No local cloud is running at {cloud.url}, so there is no chat to join. Deploy yours "
+            "(make deploy, or python -m workshop deploy), or run `make demo ARGS=--keep` and join with the URL "
+            "it prints.")
+    try:
+        return ChatLocation(describe().url)
+    except NotDeployed:
+        if demo is None:
+            raise
+        return _demo_location(demo, "your prefix has no chat on the local cloud")
+
+
+def relocate() -> str | None:
+    """The chat's URL as it is now (after a restart and a new deploy it has a new API id), or None."""
+    try:
+        return locate().url
+    except Exception:  # noqa: BLE001 - nothing to join yet: the caller keeps trying until it gives up
+        return None
