@@ -124,6 +124,9 @@ class Worker:
         except (ConnectionError, BrokenPipeError):
             line = b""
         if not line:  # the process ended: the handler crashed it or called os._exit
+            # Its execution environment goes with it, as on AWS; and until the processes the handler started
+            # are gone they hold the log pipe open, so neither its exit status nor its log would arrive.
+            await self._end_leftovers()
             status = await self._exit_status()
             return Exchange(None, await self._log(log_future), exit_status=status)
         return Exchange(json.loads(line), await self._log(log_future))
@@ -154,6 +157,11 @@ class Worker:
             except ValueError:
                 return f"signal: {-code}"
         return f"exit status {code}"
+
+    async def _end_leftovers(self) -> None:
+        processes.kill_group(self.pid)
+        if self.marker:  # those that left the group (setsid) still carry the marker
+            await asyncio.get_running_loop().run_in_executor(None, processes.kill_marked, self.marker)
 
     async def kill(self) -> None:
         """End the worker and every process it started: its process group, its descendants, anything marked as its."""
