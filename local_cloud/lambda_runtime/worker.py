@@ -158,9 +158,16 @@ class Worker:
                 return f"signal: {-code}"
         return f"exit status {code}"
 
+    async def _exited(self, timeout: float) -> None:
+        """Wait for the process itself to end (not its pipes, which what it started may hold open)."""
+        deadline = time.monotonic() + timeout
+        while self.alive and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+
     async def _end_leftovers(self) -> None:
+        """Kill the worker's process group and whatever carries its marker (those that left the group with setsid)."""
         processes.kill_group(self.pid)
-        if self.marker:  # those that left the group (setsid) still carry the marker
+        if self.marker:
             await asyncio.get_running_loop().run_in_executor(None, processes.kill_marked, self.marker)
 
     async def kill(self) -> None:
@@ -169,14 +176,13 @@ class Worker:
             descendants = processes.descendants(self.pid)
             processes.kill_group(self.pid)
             processes.kill([self.pid, *descendants])
-        else:
-            processes.kill_group(self.pid)  # the handler's processes outlive a worker that crashed
+        if not self._ended:
+            # Before waiting: a process that left the group holds the pipes open, and asyncio's wait() waits for them.
+            await self._end_leftovers()
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self.process.wait(), 5.0)
         if not self._ended:
             self._ended = True
-            if self.marker:  # those that left the group (setsid) or were orphaned still carry the marker
-                await asyncio.get_running_loop().run_in_executor(None, processes.kill_marked, self.marker)
             if self.on_end is not None:
                 self.on_end(self)
         await self._finish_pipes()
@@ -185,8 +191,7 @@ class Worker:
         """Close its stdin (the bootstrap exits at once); kill it if it does not."""
         if self.alive and self.process.stdin is not None:
             self.process.stdin.close()
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self.process.wait(), 1.0)
+            await self._exited(1.0)
         await self.kill()
 
     async def _finish_pipes(self) -> None:
