@@ -36,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     url.add_argument("--open", action="store_true", help="also open it in the default browser (with --web)")
     sub.add_parser("stop", help="stop the background local cloud")
     sub.add_parser("lab", add_help=False, help="open JupyterLab on notebooks/ with the target ready (see `lab --help`)")
-    sub.add_parser("notebooks", help="regenerate notebooks/*.ipynb from steps/*.py (after editing a step)")
+    sub.add_parser("notebooks", help="regenerate notebooks/*.ipynb and notebooks/pt-BR/*.ipynb from steps/ "
+                                     "(after editing a step)")
     sub.add_parser("demo", add_help=False, help="the whole workshop as one demo (see `demo --help`)")
     sub.add_parser("chat", add_help=False, help="join the deployed chat from this terminal (see `chat --help`)")
     return parser

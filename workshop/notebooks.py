@@ -1,18 +1,19 @@
-"""Generate notebooks/NN_topic.ipynb from steps/NN_topic.py (the source) with jupytext, outputs stripped."""
+"""Generate notebooks/NN_topic.ipynb from steps/NN_topic.py (the source) with jupytext, outputs stripped, per edition."""
 
 from __future__ import annotations
 
 import jupytext
 import nbformat
 
-from .steps import STEPS, Step
+from .language import ENGLISH
+from .steps import EDITIONS, PROJECT_ROOT, STEPS, Step
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
 
-def build_notebook(step: Step) -> nbformat.NotebookNode:
-    """The notebook of a step, built in memory from its script."""
-    notebook = jupytext.read(step.script, fmt="py:percent")
+def build_notebook(step: Step, language: str = ENGLISH) -> nbformat.NotebookNode:
+    """The notebook of a step in an edition, built in memory from that edition's script."""
+    notebook = jupytext.read(step.script_in(language), fmt="py:percent")
     notebook.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}}
     for number, cell in enumerate(notebook.cells):
         cell.id = f"{step.number}-{number:02d}"  # stable ids: regenerating changes nothing
@@ -28,19 +29,29 @@ def cells_of(notebook: nbformat.NotebookNode) -> list[tuple[str, str]]:
     return [(cell.cell_type, cell.source) for cell in notebook.cells]
 
 
-def write_all() -> list[str]:
-    """Regenerate every notebook; returns the paths written."""
-    written = []
-    for step in STEPS:
-        step.notebook.parent.mkdir(exist_ok=True)
-        jupytext.write(build_notebook(step), step.notebook, fmt="ipynb")
-        written.append(str(step.notebook))
-    return written
+def write_all() -> tuple[list[str], list[str]]:
+    """Regenerate every notebook of every edition; returns (paths written, notes on twins not written yet)."""
+    written, skipped = [], []
+    for language in EDITIONS:
+        for step in STEPS:
+            script, notebook = step.script_in(language), step.notebook_in(language)
+            if not script.is_file():
+                # A translation in progress: its other notebooks are still worth regenerating.
+                skipped.append(f"{script.relative_to(PROJECT_ROOT)} does not exist yet: "
+                               f"{notebook.relative_to(PROJECT_ROOT)} not written")
+                continue
+            notebook.parent.mkdir(parents=True, exist_ok=True)
+            jupytext.write(build_notebook(step, language), notebook, fmt="ipynb")
+            written.append(str(notebook))
+    return written, skipped
 
 
 def main() -> int:
-    for path in write_all():
+    written, skipped = write_all()
+    for path in written:
         print("wrote", path)
+    for note in skipped:
+        print("skipped:", note)
     return 0
 
 

@@ -11,10 +11,22 @@ from pathlib import Path
 from typing import Any
 
 from .environment import temporary_environ
+from .language import EDITION_FOLDERS, ENGLISH, SUPPORTED
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STEPS_DIR = PROJECT_ROOT / "steps"
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+# Every edition of the workshop: English in steps/ and notebooks/, a translation in their EDITION_FOLDERS subfolder.
+EDITIONS = SUPPORTED
+
+
+def edition_folder(base: Path, language: str = ENGLISH) -> Path:
+    """steps/ or notebooks/ for English, steps/pt-BR/ or notebooks/pt-BR/ for the Portuguese edition."""
+    if language == ENGLISH:
+        return base
+    if language not in EDITION_FOLDERS:
+        raise ValueError(f"there is no {language!r} edition: editions are {', '.join(EDITIONS)}")
+    return base / EDITION_FOLDERS[language]
 
 
 class NotReady(RuntimeError):
@@ -36,11 +48,19 @@ class Step:
 
     @property
     def script(self) -> Path:
-        return STEPS_DIR / f"{self.label}.py"
+        return self.script_in(ENGLISH)
 
     @property
     def notebook(self) -> Path:
-        return NOTEBOOKS_DIR / f"{self.label}.ipynb"
+        return self.notebook_in(ENGLISH)
+
+    def script_in(self, language: str) -> Path:
+        """This step's script in an edition: steps/NN_topic.py, or its twin steps/pt-BR/NN_topic.py."""
+        return edition_folder(STEPS_DIR, language) / f"{self.label}.py"
+
+    def notebook_in(self, language: str) -> Path:
+        """This step's notebook in an edition: notebooks/NN_topic.ipynb, or notebooks/pt-BR/NN_topic.ipynb."""
+        return edition_folder(NOTEBOOKS_DIR, language) / f"{self.label}.ipynb"
 
 
 STEPS: list[Step] = [
@@ -79,19 +99,29 @@ class StepRun:
 
     step: Step
     seconds: float
+    language: str = ENGLISH
     output: str = ""
     namespace: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
-def run_step(number: str | int, *, quiet: bool = False, env: dict[str, str] | None = None) -> StepRun:
+def run_step(number: str | int, *, quiet: bool = False, env: dict[str, str] | None = None,
+             language: str = ENGLISH) -> StepRun:
     """Run steps/NN_*.py in this process (the notebook's cells, top to bottom); raise if its check fails.
 
     quiet=True captures the step's printed output in StepRun.output instead of printing it.
     env sets environment variables for the duration of the step (e.g. WORKSHOP_DRY_RUN=1 for step 10).
+    language="pt-BR" runs the Portuguese twin, steps/pt-BR/NN_*.py, with WORKSHOP_LANG=pt-BR unless env sets it
+    (a learner running it from steps/pt-BR/ gets Portuguese messages the same way).
     """
     step = get_step(number)
+    script = step.script_in(language)
+    if not script.is_file():
+        raise FileNotFoundError(f"step {step.number} has no {language} edition yet: {script} does not exist "
+                                f"(translate {step.script.name} into it, code cells unchanged)")
+    variables = {} if language == ENGLISH else {"WORKSHOP_LANG": language}
+    variables.update(env or {})
     buffer = io.StringIO()
     started = time.perf_counter()
-    with temporary_environ(env or {}), (contextlib.redirect_stdout(buffer) if quiet else contextlib.nullcontext()):
-        namespace = runpy.run_path(str(step.script), run_name="__workshop_step__")
-    return StepRun(step, time.perf_counter() - started, buffer.getvalue(), namespace)
+    with temporary_environ(variables), (contextlib.redirect_stdout(buffer) if quiet else contextlib.nullcontext()):
+        namespace = runpy.run_path(str(script), run_name="__workshop_step__")
+    return StepRun(step, time.perf_counter() - started, buffer.getvalue(), namespace, language)

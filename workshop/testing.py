@@ -21,7 +21,7 @@ def target(cloud: Any, prefix: str = "chat") -> Iterator[None]:
         yield
 
 
-def run_steps_through(last: str, first: str = "00", *, quiet: bool = True) -> list[StepRun]:
-    """Run steps first..last in order (each ends with its check, which raises on failure)."""
+def run_steps_through(last: str, first: str = "00", *, quiet: bool = True, language: str = "en") -> list[StepRun]:
+    """Run steps first..last in order (each ends with its check, which raises on failure), in one edition."""
     numbers = [step.number for step in STEPS if first <= step.number <= last]
-    return [run_step(number, quiet=quiet) for number in numbers]
+    return [run_step(number, quiet=quiet, language=language) for number in numbers]
