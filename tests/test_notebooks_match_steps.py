@@ -1,4 +1,4 @@
-"""Every notebook is its step script, cell for cell, with outputs stripped; the kernel is this venv's Python."""
+"""Every notebook is its step script, cell for cell, with outputs stripped, in each edition; the kernel is this venv's."""
 
 from __future__ import annotations
 
@@ -9,8 +9,20 @@ import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
 
+from workshop.language import PORTUGUESE
 from workshop.notebooks import build_notebook, cells_of
-from workshop.steps import NOTEBOOKS_DIR, STEPS, STEPS_DIR
+from workshop.steps import NOTEBOOKS_DIR, STEPS, STEPS_DIR, edition_folder
+
+# The pt-BR twins written so far (tests/test_workshop_editions.py fails while any is missing).
+EDITIONS = [(step, "en") for step in STEPS] + [
+    (step, PORTUGUESE) for step in STEPS if step.script_in(PORTUGUESE).is_file()]
+# What each edition's first and last cells say: the title with its minutes, the "what could go wrong" note.
+WORDS = {"en": ("minutes", "What could go wrong"), PORTUGUESE: ("minutos", "O que pode dar errado")}
+
+
+def edition_id(pair) -> str:
+    step, language = pair
+    return step.label if language == "en" else f"{language}/{step.label}"
 
 
 def test_every_step_has_a_notebook_and_nothing_else_is_there():
@@ -18,24 +30,38 @@ def test_every_step_has_a_notebook_and_nothing_else_is_there():
     assert sorted(p.stem for p in NOTEBOOKS_DIR.glob("*.ipynb")) == [step.label for step in STEPS]
 
 
-@pytest.mark.parametrize("step", STEPS, ids=lambda step: step.label)
-def test_notebook_equals_its_script(step):
-    notebook = nbformat.read(step.notebook, as_version=4)
-    assert cells_of(notebook) == cells_of(build_notebook(step)), (
-        f"{step.notebook.name} differs from {step.script.name}: run `python -m workshop notebooks`")
+def test_every_portuguese_step_is_a_twin_and_has_its_notebook():
+    labels = [step.label for step in STEPS]
+    scripts = sorted(p.stem for p in edition_folder(STEPS_DIR, PORTUGUESE).glob("*.py"))
+    notebooks = sorted(p.stem for p in edition_folder(NOTEBOOKS_DIR, PORTUGUESE).glob("*.ipynb"))
+    assert scripts, "steps/pt-BR/ holds no step"
+    assert [label for label in scripts if label not in labels] == [], "a pt-BR step must keep its English name"
+    assert notebooks == scripts, "run `python -m workshop notebooks`: notebooks/pt-BR/ must mirror steps/pt-BR/"
+
+
+@pytest.mark.parametrize("pair", EDITIONS, ids=edition_id)
+def test_notebook_equals_its_script(pair):
+    step, language = pair
+    path = step.notebook_in(language)
+    notebook = nbformat.read(path, as_version=4)
+    assert cells_of(notebook) == cells_of(build_notebook(step, language)), (
+        f"{path.name} differs from {step.script_in(language).name}: run `python -m workshop notebooks`")
     for cell in notebook.cells:
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None, "outputs must be stripped"
     assert notebook.metadata["kernelspec"]["name"] == "python3"
 
 
-@pytest.mark.parametrize("step", STEPS, ids=lambda step: step.label)
-def test_each_notebook_opens_with_its_title_and_minutes_a_what_could_go_wrong_note_and_its_check(step):
-    notebook = build_notebook(step)
+@pytest.mark.parametrize("pair", EDITIONS, ids=edition_id)
+def test_each_notebook_opens_with_its_title_and_minutes_a_what_could_go_wrong_note_and_its_check(pair):
+    step, language = pair
+    minutes, what_could_go_wrong = WORDS[language]
+    notebook = build_notebook(step, language)
     assert notebook.cells[0].cell_type == "markdown"
-    assert notebook.cells[0].source.startswith(f"# {step.number} · ") and "minutes" in notebook.cells[0].source
+    assert notebook.cells[0].source.startswith(f"# {step.number} · ")
+    assert f"{step.minutes} {minutes}" in notebook.cells[0].source.splitlines()[0]
     assert f'check("{step.number}")' in notebook.cells[-1].source
-    assert any("What could go wrong" in cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+    assert any(what_could_go_wrong in cell.source for cell in notebook.cells if cell.cell_type == "markdown")
 
 
 def test_the_python3_kernel_runs_this_venvs_python():

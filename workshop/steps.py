@@ -99,9 +99,9 @@ class StepRun:
 
     step: Step
     seconds: float
-    language: str = ENGLISH
     output: str = ""
     namespace: dict[str, Any] = field(default_factory=dict, repr=False)
+    language: str = ENGLISH
 
 
 def run_step(number: str | int, *, quiet: bool = False, env: dict[str, str] | None = None,
@@ -124,4 +124,4 @@ def run_step(number: str | int, *, quiet: bool = False, env: dict[str, str] | No
     started = time.perf_counter()
     with temporary_environ(variables), (contextlib.redirect_stdout(buffer) if quiet else contextlib.nullcontext()):
         namespace = runpy.run_path(str(script), run_name="__workshop_step__")
-    return StepRun(step, time.perf_counter() - started, buffer.getvalue(), namespace, language)
+    return StepRun(step, time.perf_counter() - started, buffer.getvalue(), namespace, language=language)
