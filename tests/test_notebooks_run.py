@@ -1,4 +1,5 @@
-"""Every notebook runs top to bottom in its own kernel on a fresh local cloud, twice in a row, leaving nothing."""
+"""Every notebook runs top to bottom in its own kernel on a fresh local cloud, twice in a row, leaving nothing;
+the Portuguese edition once, with its own prefix."""
 
 from __future__ import annotations
 
@@ -8,20 +9,26 @@ from nbclient import NotebookClient
 
 from workshop import setup
 from workshop.cleanup import find_leftovers
+from workshop.language import ENGLISH, PORTUGUESE
 from workshop.steps import NOTEBOOKS_DIR, STEPS
 from workshop.testing import target
 
 
-def run_notebook(step) -> str:
-    """Execute one notebook as Jupyter would (new kernel, cwd notebooks/) and return its text output."""
-    notebook = nbformat.read(step.notebook, as_version=4)
+def cell_text(cell) -> str:
+    return "".join(output.get("text", "") or str(output.get("data", {}).get("text/plain", ""))
+                   for output in cell.get("outputs", []))
+
+
+def run_notebook(step, language: str = ENGLISH, extra_cells: tuple[str, ...] = ()) -> str:
+    """Execute one notebook as Jupyter would (new kernel, cwd its edition's folder) and return its text output.
+
+    extra_cells run after the notebook's own cells, in the same kernel."""
+    path = step.notebook_in(language)
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells.extend(nbformat.v4.new_code_cell(source) for source in extra_cells)
     NotebookClient(notebook, kernel_name="python3", timeout=180,
-                   resources={"metadata": {"path": str(NOTEBOOKS_DIR)}}).execute()
-    texts = []
-    for cell in notebook.cells:
-        for output in cell.get("outputs", []):
-            texts.append(output.get("text", "") or str(output.get("data", {}).get("text/plain", "")))
-    return "".join(texts)
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    return "".join(cell_text(cell) for cell in notebook.cells)
 
 
 @pytest.mark.slow
@@ -50,6 +57,34 @@ def test_all_notebooks_twice_then_nothing_is_left(cloud, monkeypatch):
             if "10" in outputs:
                 assert "✅ nothing with prefix 'nb' is left" in outputs["10"]
                 assert find_leftovers(setup()) == []
+
+
+@pytest.mark.slow
+def test_the_portuguese_notebooks_run_then_nothing_is_left(cloud, monkeypatch):
+    """One round of every pt-BR notebook written so far, in order, with prefix nbpt (the English run covers
+    re-runs: the code cells are the same, tests/test_workshop_editions.py sees to it); their kernels run in
+    notebooks/pt-BR/, so the learner's messages are Portuguese. 10 last, in English while its twin is missing."""
+    monkeypatch.setenv("WORKSHOP_SCALE_INVOKES", "8")
+    monkeypatch.setenv("WORKSHOP_FANOUT_SIZES", "3,12")
+    monkeypatch.delenv("WORKSHOP_LANG", raising=False)
+    twins = [step for step in STEPS if step.notebook_in(PORTUGUESE).is_file()]
+    assert [step.number for step in twins[:6]] == ["00", "01", "02", "03", "04", "05"]
+    language_cell = "from workshop.language import current_language\nprint('language:', current_language())"
+    with target(cloud, prefix="nbpt"):
+        outputs = {step.number: run_notebook(step, PORTUGUESE, (language_cell,)) for step in twins}
+        if STEPS[-1] not in twins:
+            outputs[STEPS[-1].number] = run_notebook(STEPS[-1])
+    for number, text in outputs.items():
+        # The check's heading may be translated; its ✅ and ❌ are not.
+        assert "✅" in text, f"notebook pt-BR/{number} did not reach its check:\n{text[-2000:]}"
+        assert "❌" not in text, f"notebook pt-BR/{number} failed its check:\n{text[-2000:]}"
+        assert "<CheckResult" not in text, f"notebook pt-BR/{number}: the check cell printed its result twice"
+        if STEPS[-1].number != number or STEPS[-1] in twins:
+            assert f"language: {PORTUGUESE}" in text, f"notebook pt-BR/{number}'s kernel is not in Portuguese"
+    assert "Created role" in outputs["01"] and "Created API" in outputs["04"]  # printed by code: not translated
+    assert "✅ nothing with prefix 'nbpt' is left" in outputs["10"] or STEPS[-1] in twins
+    with target(cloud, prefix="nbpt"):
+        assert find_leftovers(setup()) == []
 
 
 def test_a_check_cell_shows_its_report_once(cloud):
