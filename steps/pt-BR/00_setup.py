@@ -36,9 +36,9 @@
 #
 # As mesmas chamadas do boto3 funcionam em três lugares. O workshop escolhe um a partir do seu ambiente:
 #
-# - **a nuvem local** (padrão): um emulador da AWS em `127.0.0.1:4566`, iniciado em segundo plano na primeira
-#   vez que um notebook precisa dele. Sem conta, sem custo. O log dele fica em `.workshop/local-cloud.log`;
-#   `python -m workshop status` mostra o estado dela.
+# - **a nuvem local** (padrão): uma emulação da AWS em `127.0.0.1:4566`, iniciado em segundo plano na primeira
+#   vez que um notebook precisa dela. Sem conta, sem custo. O log dela fica em `.workshop/local-cloud.log`;
+#   `python -m workshop status` mostra como ela está.
 # - **outro endpoint**: defina `AWS_ENDPOINT_URL=http://host:porta` antes de iniciar o Jupyter.
 # - **a AWS de verdade**: defina `WORKSHOP_TARGET=aws` (e as suas credenciais da AWS de sempre). O notebook mostra
 #   a conta e a região e pede que você digite `yes` antes de criar qualquer coisa (`WORKSHOP_CONFIRM=yes` em

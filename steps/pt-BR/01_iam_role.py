@@ -1,7 +1,7 @@
 # %% [markdown]
-# # 01 · A função do IAM com que as funções Lambda rodam (cerca de 10 minutos)
+# # 01 · A função do IAM com a qual as funções Lambda são executadas (cerca de 10 minutos)
 #
-# Uma função Lambda age com as permissões de uma **função do IAM** (*IAM role*, em inglês: na API ela se chama
+# Uma função Lambda age com as permissões de uma **função do IAM** (em inglês, *IAM role*; na API,
 # `Role`). Uma função do IAM tem dois tipos de política:
 #
 # - uma **política de confiança**: *quem* pode assumir a função do IAM — aqui, só o serviço Lambda;
@@ -60,13 +60,13 @@ except iam.exceptions.EntityAlreadyExistsException:
     role = iam.get_role(RoleName=names.role)["Role"]
     print("The role already exists; trust policy and tags are up to date:", role["Arn"])
 
-# Um waiter consulta o IAM até ele responder pela nova função do IAM (na hora localmente, alguns segundos na AWS).
+# Um waiter consulta o IAM até a nova função do IAM aparecer (na hora, localmente; alguns segundos na AWS).
 iam.get_waiter("role_exists").wait(RoleName=names.role)
 
 # %% [markdown]
 # ## A política de permissões: privilégio mínimo
 #
-# Cada ARN (Amazon Resource Name) nomeia exatamente um recurso. O índice da tabela tem o seu próprio ARN
+# Cada ARN (Amazon Resource Name) identifica exatamente um recurso. O índice da tabela tem o seu próprio ARN
 # (`.../table/NOME/index/ÍNDICE`). Uma função Lambda escreve os seus logs no grupo de logs `/aws/lambda/FUNÇÃO`;
 # listamos os nossos grupos de logs um por um (os das sete funções do chat e o da pequena função contadora do
 # notebook 08) em vez de `/aws/lambda/*`, que cobriria todas as funções da conta.
@@ -118,13 +118,13 @@ print(json.dumps(permissions, indent=2))
 # **O que pode dar errado**
 # - `AccessDenied` na AWS: o seu próprio usuário pode não ter permissão para criar funções do IAM. Numa turma,
 #   o instrutor concede `iam:CreateRole`/`iam:PutRolePolicy` nas funções do IAM chamadas `<prefixo>-*`.
-# - Anexar `AdministratorAccess` ou `AmazonDynamoDBFullAccess` "para funcionar" também funciona — para qualquer
-#   pessoa que consiga usar a função Lambda. A verificação abaixo recusa curingas (`*`).
+# - Anexar `AdministratorAccess` ou `AmazonDynamoDBFullAccess` "só para funcionar" funciona mesmo — e funciona
+#   também para qualquer pessoa que consiga usar a função Lambda. A verificação abaixo recusa curingas (`*`).
 # - Na AWS, uma função do IAM nova leva alguns segundos para poder ser usada pelo Lambda; o notebook 03 tenta
 #   de novo por causa disso.
 # - Uma ação que falte aqui aparece mais tarde, quando uma função Lambda roda: `AccessDeniedException` ("... is
 #   not authorized to perform: dynamodb:PutItem ...") no log dela. A nuvem local aplica as políticas da função
-#   do IAM como a AWS, e a dica dela mostra a declaração do `put_role_policy` que resolve o problema.
+#   do IAM como a AWS, e a dica dela indica a declaração do `put_role_policy` que resolve o problema.
 
 # %% [markdown]
 # ## Verificação

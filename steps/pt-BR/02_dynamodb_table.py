@@ -33,9 +33,9 @@ dynamodb = session.client("dynamodb")
 # %% [markdown]
 # ## Criar a tabela
 #
-# Só os atributos de chave são declarados (`AttributeDefinitions`): fora isso, o DynamoDB não tem esquema.
+# Só os atributos de chave são declarados (`AttributeDefinitions`): fora isso, o DynamoDB não tem esquema fixo.
 # `PAY_PER_REQUEST` (sob demanda) significa nenhuma capacidade para planejar e nada a pagar enquanto a tabela
-# está parada. Se a tabela já existe de uma execução anterior, `ResourceInUseException` nos avisa e a mantemos.
+# não é usada. Se a tabela já existe de uma execução anterior, `ResourceInUseException` nos avisa e a mantemos.
 
 # %%
 try:

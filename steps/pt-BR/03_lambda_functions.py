@@ -1,18 +1,18 @@
 # %% [markdown]
 # # 03 · Uma função Lambda por rota (cerca de 15 minutos)
 #
-# Cada tipo de mensagem WebSocket (uma **rota**) ganha a sua própria função Lambda, pequena. Todas compartilham
-# a função do IAM do notebook 01 e o módulo auxiliar `chat_shared.py`:
+# Cada tipo de mensagem WebSocket (uma **rota**) ganha uma pequena função Lambda só sua. Todas compartilham a
+# função do IAM do notebook 01 e o módulo auxiliar `chat_shared.py`:
 #
 # | rota | função Lambda | handler |
 # | --- | --- | --- |
-# | `$connect` | `<prefix>-connect` | `connect.handler` |
-# | `$disconnect` | `<prefix>-disconnect` | `disconnect.handler` |
-# | `setName` | `<prefix>-setName` | `set_name.handler` |
-# | `sendPublic` | `<prefix>-sendPublic` | `send_public.handler` |
-# | `sendPrivate` | `<prefix>-sendPrivate` | `send_private.handler` |
-# | `sendBot` | `<prefix>-sendBot` | `send_bot.handler` |
-# | `$default` | `<prefix>-default` | `default.handler` |
+# | `$connect` | `<prefixo>-connect` | `connect.handler` |
+# | `$disconnect` | `<prefixo>-disconnect` | `disconnect.handler` |
+# | `setName` | `<prefixo>-setName` | `set_name.handler` |
+# | `sendPublic` | `<prefixo>-sendPublic` | `send_public.handler` |
+# | `sendPrivate` | `<prefixo>-sendPrivate` | `send_private.handler` |
+# | `sendBot` | `<prefixo>-sendBot` | `send_bot.handler` |
+# | `$default` | `<prefixo>-default` | `default.handler` |
 #
 # O código fica em `lambda_functions/`; abaixo imprimimos o código de cada função antes de implantá-la.
 #
@@ -21,10 +21,10 @@
 #
 # - um **evento** desencadeia a execução da função: aqui, uma mensagem WebSocket que o API Gateway roteou,
 #   entregue à função como um `dict` do Python (montamos um à mão no fim deste notebook);
-# - a **função** é a unidade que você implanta: um handler (`connect.handler`: módulo `connect`, função
-#   `handler`) e o seu código, num zip;
-# - os **recursos** são aquilo com que ela roda: a memória, o tempo limite, a função do IAM (o que ela pode
-#   fazer), as variáveis de ambiente — e os serviços que ela usa, aqui a tabela do DynamoDB.
+# - a **função** é a unidade independente de implantação: um handler (`connect.handler`: módulo `connect`,
+#   função `handler`) e o seu código, num zip;
+# - os **recursos** são os componentes usados pela função: a memória, o tempo limite, a função do IAM (o que
+#   ela pode fazer), as variáveis de ambiente — e os serviços que ela usa, aqui a tabela do DynamoDB.
 #
 # **Funções desacopladas.** Uma função por rota quer dizer que cada rota tem o seu próprio código, as suas
 # próprias configurações e os seus próprios ambientes de execução: um bug em `sendBot` não para o `sendPublic`,

@@ -125,7 +125,7 @@ for route, function_name in names.functions.items():
 # ## Permitir que as funções enviem mensagens para as conexões desta API
 #
 # Uma função responde a um cliente com `post_to_connection` no endpoint `@connections` da API. Isso exige
-# `execute-api:ManageConnections`, e o limitamos a POSTs no estágio desta API — e não
+# `execute-api:ManageConnections`, e limitamos essa permissão a POSTs no estágio desta API — e não
 # `AmazonAPIGatewayInvokeFullAccess`, que cobriria todas as APIs da conta.
 
 # %%
