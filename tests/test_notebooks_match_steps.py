@@ -9,8 +9,9 @@ import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
 
+import workshop.steps
 from workshop.language import PORTUGUESE
-from workshop.notebooks import build_notebook, cells_of
+from workshop.notebooks import build_notebook, cells_of, write_all
 from workshop.steps import NOTEBOOKS_DIR, STEPS, STEPS_DIR, edition_folder
 
 # The pt-BR twins written so far (tests/test_workshop_editions.py fails while any is missing).
@@ -62,6 +63,24 @@ def test_each_notebook_opens_with_its_title_and_minutes_a_what_could_go_wrong_no
     assert f"{step.minutes} {minutes}" in notebook.cells[0].source.splitlines()[0]
     assert f'check("{step.number}")' in notebook.cells[-1].source
     assert any(what_could_go_wrong in cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+
+
+def test_regenerating_writes_both_editions_and_names_a_twin_not_written_yet(monkeypatch, tmp_path):
+    steps, notebooks = tmp_path / "steps", tmp_path / "notebooks"
+    (steps / PORTUGUESE).mkdir(parents=True)
+    for step in STEPS[:2]:
+        (steps / step.script.name).write_bytes(step.script.read_bytes())
+    (steps / PORTUGUESE / STEPS[0].script.name).write_bytes(STEPS[0].script_in(PORTUGUESE).read_bytes())
+    monkeypatch.setattr(workshop.steps, "STEPS_DIR", steps)
+    monkeypatch.setattr(workshop.steps, "NOTEBOOKS_DIR", notebooks)
+    written, skipped = write_all()
+    assert written == [str(notebooks / "00_setup.ipynb"), str(notebooks / "01_iam_role.ipynb"),
+                       str(notebooks / PORTUGUESE / "00_setup.ipynb")]
+    assert f"{steps / PORTUGUESE / '01_iam_role.py'} does not exist yet: " \
+           f"{notebooks / PORTUGUESE / '01_iam_role.ipynb'} not written" in skipped
+    written_notebook = nbformat.read(notebooks / PORTUGUESE / "00_setup.ipynb", as_version=4)
+    assert cells_of(written_notebook) == cells_of(build_notebook(STEPS[0], PORTUGUESE))
+    assert written_notebook.cells[0].source.startswith("# 00 · Preparação")
 
 
 def test_the_python3_kernel_runs_this_venvs_python():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import jupytext
 import nbformat
 
@@ -29,6 +31,10 @@ def cells_of(notebook: nbformat.NotebookNode) -> list[tuple[str, str]]:
     return [(cell.cell_type, cell.source) for cell in notebook.cells]
 
 
+def _shown(path: Path) -> str:
+    return str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else str(path)
+
+
 def write_all() -> tuple[list[str], list[str]]:
     """Regenerate every notebook of every edition; returns (paths written, notes on twins not written yet)."""
     written, skipped = [], []
@@ -37,8 +43,7 @@ def write_all() -> tuple[list[str], list[str]]:
             script, notebook = step.script_in(language), step.notebook_in(language)
             if not script.is_file():
                 # A translation in progress: its other notebooks are still worth regenerating.
-                skipped.append(f"{script.relative_to(PROJECT_ROOT)} does not exist yet: "
-                               f"{notebook.relative_to(PROJECT_ROOT)} not written")
+                skipped.append(f"{_shown(script)} does not exist yet: {_shown(notebook)} not written")
                 continue
             notebook.parent.mkdir(parents=True, exist_ok=True)
             jupytext.write(build_notebook(step, language), notebook, fmt="ipynb")
