@@ -78,7 +78,7 @@ for person, client in [("Alice", alice), ("Bob", bob), ("Carol", carol)]:
 # chegam **antes** do "Hello everyone!" da própria Alice, embora ela tenha enviado a dela primeiro. As três
 # mensagens foram três eventos, tratados ao mesmo tempo por três funções (`sendPublic`, `sendPrivate`,
 # `sendBot`), cada uma no seu próprio ambiente de execução, e cada uma envia aos membros quando **ela**
-# termina. A que fica pronta primeiro — muitas vezes uma que não precisou de uma inicialização a frio —
+# termina. A que fica pronta primeiro — muitas vezes uma que não teve partida a frio —
 # chega primeiro. O notebook 08 mede isso.
 
 # %% [markdown]
@@ -142,7 +142,7 @@ bob.close()
 # tratado, mais tudo o que ela imprimiu e qualquer erro. `filter_log_events` lê esses logs, aqui a partir
 # do início deste notebook. É o primeiro lugar para olhar quando algo não funciona. Depois de cada
 # invocação, o Lambda acrescenta uma linha **REPORT**: a duração, a duração faturada, a memória usada e,
-# depois de uma inicialização a frio, a `Init Duration` (o notebook 08 explica).
+# depois de uma partida a frio (cold start), a `Init Duration` (o notebook 08 explica).
 
 # %%
 logs = session.client("logs")
