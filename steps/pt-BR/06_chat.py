@@ -117,7 +117,7 @@ inbox("Alice", alice)
 # ninguém mais vê nada.
 
 # %%
-carol.send(json.dumps({"action": "setName", "name": "alice"}))  # os nomes são únicos, sem diferenciar maiúsculas e minúsculas
+carol.send(json.dumps({"action": "setName", "name": "alice"}))  # nomes são únicos, sem distinguir maiúsculas
 bob.send(json.dumps({"action": "sendPublic", "message": "   "}))
 bob.send(json.dumps({"action": "sendPrivate", "to": "Zoe", "message": "are you there?"}))
 alice.send("hello?")  # não é JSON: a rota $default responde com a ajuda

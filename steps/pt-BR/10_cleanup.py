@@ -1,7 +1,7 @@
 # %% [markdown]
 # # 10 · Limpeza: excluir tudo o que este prefixo criou (cerca de 5 minutos)
 #
-# Recursos esquecidos são a origem das contas-surpresa. Este notebook exclui tudo o que **o seu prefixo**
+# Recursos esquecidos são a origem das cobranças inesperadas. Este notebook exclui tudo o que **o seu prefixo**
 # criou — e nada além disso: ele só olha os nomes exatos derivados do seu prefixo, então, numa conta
 # compartilhada, os chats dos outros alunos ficam intactos. Ele exclui na **ordem das dependências** (o que
 # usa algo sai primeiro): o bucket da página web, a API, as funções, a tabela, a função do IAM e, por último,
