@@ -280,7 +280,7 @@ print(f"{simultaneous} invokes at once took {elapsed:.1f} s, served by {len(envi
 # %% [markdown]
 # Quantos ambientes podem rodar ao mesmo tempo é a **simultaneidade** (concurrency). Na AWS, as funções de
 # uma região compartilham uma cota de execuções simultâneas (1.000 por padrão; uma conta nova pode começar
-# bem mais baixo, por exemplo 10), e `put_function_concurrency` pode reservar parte dela para uma função —
+# com bem menos, por exemplo 10), e `put_function_concurrency` pode reservar parte dela para uma função —
 # o que também limita essa função. Passado o limite, o Lambda não enfileira invocações síncronas: ele as
 # **limita** (throttling: `TooManyRequestsException`, HTTP 429), e o API Gateway responde ao cliente do
 # chat com um erro. Uma regra prática: simultaneidade ≈ eventos por segundo × segundos por evento; uma
@@ -293,7 +293,7 @@ print(f"{simultaneous} invokes at once took {elapsed:.1f} s, served by {len(envi
 # ## Ordem: por que as mensagens podem passar umas à frente das outras
 #
 # Cada mensagem do chat é um evento próprio, tratado pela sua própria invocação — de outra função, ou em
-# outro ambiente — e cada uma posta para os membros quando **ela** termina. Nada as coloca de volta na
+# outro ambiente — e cada uma envia aos membros quando **ela** termina. Nada as coloca de volta na
 # ordem em que foram enviadas. Para ver isso, fazemos `sendPublic` partir a frio (adicionamos uma variável
 # de ambiente: uma mudança de configuração, como uma implantação); depois a Ana envia uma mensagem pública
 # e, 20 ms depois, o Ben pergunta ao bot (`sendBot`, a quente). O que a Cleo vê?
@@ -334,9 +334,9 @@ for client in (ana, ben, cleo):
 # %% [markdown]
 # Foi isso que aconteceu no notebook 06, em que a Alice recebeu a resposta do bot antes da própria
 # mensagem: três mensagens enviadas uma logo depois da outra foram tratadas por três funções, cada uma
-# iniciando o seu próprio ambiente, e a que ficou pronta primeiro postou primeiro. Até duas mensagens de
+# iniciando o seu próprio ambiente, e a que ficou pronta primeiro enviou primeiro. Até duas mensagens de
 # um mesmo remetente para uma mesma função podem rodar em dois ambientes ao mesmo tempo. (Dentro de uma
-# invocação a ordem se mantém: a função do bot posta a pergunta antes da resposta.)
+# invocação a ordem se mantém: a função do bot envia a pergunta antes da resposta.)
 #
 # Quando a ordem importa, as próprias mensagens precisam carregá-la: todo frame do chat traz `ts`, o
 # instante em que a função o montou, para que um front-end possa ordenar por ele. Uma ordem estrita

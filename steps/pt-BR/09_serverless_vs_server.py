@@ -2,11 +2,11 @@
 # # 09 · Serverless versus um servidor: latência, reinícios, dois servidores, custo (cerca de 20 minutos)
 #
 # O curso compara duas maneiras de rodar um backend: **um servidor** que você mesmo mantém (uma instância
-# do EC2: um programa que fica rodando o tempo todo) e **serverless**, sem servidor (funções que rodam a
-# cada evento, cercadas de serviços gerenciados). Nós construímos do jeito serverless. O repositório também
-# tem o mesmo chat construído **do jeito servidor**: `server_way/chat.py`, um único processo servidor
-# WebSocket em aiohttp que guarda cada conexão e cada nome na própria memória e ele mesmo envia as
-# mensagens aos membros. Ele fala o mesmo protocolo (usa até as regras e o bot das próprias funções),
+# do EC2: um programa que fica rodando o tempo todo) e **serverless**, ou "sem servidor" (funções que
+# rodam a cada evento, cercadas de serviços gerenciados). Nós construímos do jeito serverless. O
+# repositório também tem o mesmo chat construído **do jeito servidor**: `server_way/chat.py`, um único
+# processo servidor WebSocket em aiohttp que guarda cada conexão e cada nome na própria memória e ele mesmo
+# envia as mensagens aos membros. Ele fala o mesmo protocolo (usa até as regras e o bot das próprias funções),
 # então os mesmos clientes funcionam com os dois.
 #
 # Aqui rodamos os dois na sua máquina e comparamos o que os slides discutem: com que rapidez uma mensagem
@@ -88,8 +88,8 @@ for size in sizes:
           f"{server_run.median_to_last_ms:12.1f} ms {serverless_run.median_to_last_ms:10.1f} ms")
 
 # %% [markdown]
-# O servidor é mais rápido: ele já tem todos os sockets na mão e posta direto neles. A mensagem serverless
-# passa por mais etapas — o gateway invoca `sendPublic`, que lê os membros no DynamoDB e posta para cada um
+# O servidor é mais rápido: ele já tem todos os sockets na mão e envia direto por eles. A mensagem serverless
+# passa por mais etapas — o gateway invoca `sendPublic`, que lê os membros no DynamoDB e envia a cada um
 # pela API `@connections` —, e cada uma delas é uma chamada de rede na AWS (alguns ms cada), às vezes com
 # uma partida a frio (cold start). Para um chat, os dois são rápidos o bastante (as pessoas percebem a
 # partir de uns 100–200 ms). O que importa mais é o que acontece quando algo muda.
@@ -155,8 +155,8 @@ for client in (ana, ben):
 # %% [markdown]
 # ## Um segundo servidor
 #
-# Um servidor tem um limite (a CPU, a memória, a rede dele) e é um ponto único de falha. A resposta de
-# costume é um segundo servidor atrás de um balanceador de carga. Iniciamos um segundo processo e
+# Um servidor tem um limite (a CPU, a memória, a rede dele) e é um ponto único de falha. A resposta
+# habitual é um segundo servidor atrás de um balanceador de carga. Iniciamos um segundo processo e
 # colocamos o Bob nele.
 
 # %%
@@ -303,21 +303,21 @@ print(f"With the startup's habits, the serverless chat costs more than one serve
 #   nem de reinício, atravessa implantações sem derrubar ninguém e cresce para muitos ambientes de execução
 #   sem código novo — porque o estado já mora em serviços compartilhados (API Gateway, DynamoDB).
 # - **Um servidor ganha** quando o tráfego é constante e alto o bastante para manter uma máquina ocupada o
-#   mês todo, e uma máquina basta: cada mensagem sai mais barata e mais rápida (você viu acima). O preço
+#   mês todo, e uma máquina basta: cada mensagem sai mais barata e mais rápida (você viu acima). Em troca,
 #   você paga em trabalho: patches, monitoramento, reinícios que derrubam todo mundo e — para crescer além
 #   de uma máquina ou sobreviver à perda dela — estado compartilhado e um balanceador de carga, exatamente
 #   o que faltou ao segundo servidor.
 #
 # Muitas equipes começam com serverless e levam a parte mais movimentada para servidores ou contêineres
-# quando o tráfego se estabiliza e a fatura pede.
+# quando o tráfego se estabiliza e a fatura justifica.
 
 # %% [markdown]
 # **O que pode dar errado**
-# - `The server-way chat did not start` (em português, "O chat do jeito servidor não iniciou"): rode
+# - `The server-way chat did not start` (em português: `O chat do jeito servidor não iniciou`): rode
 #   `python -m server_way` num terminal para ver o erro.
-# - A medição serverless para com `only N of M members got the message` ("só N de M membros receberam a
-#   mensagem"): o chat perdeu membros durante as entradas; rode a verificação do notebook 06 e depois esta
-#   célula de novo.
+# - A medição serverless para com `only N of M members got the message` (em português:
+#   `só N de M membros receberam a mensagem`): o chat perdeu membros durante as entradas; rode a
+#   verificação do notebook 06 e depois esta célula de novo.
 # - Nenhum gráfico numa execução pelo terminal: os gráficos aparecem no notebook; a tabela acima tem os
 #   mesmos números.
 
