@@ -16,8 +16,8 @@
 # tags, e o notebook 10 a exclui.
 
 # %%
-# Os helpers ficam no pacote `workshop`, na raiz do repositório: tornamos o pacote importável tanto quando
-# isto roda como notebook (em notebooks/pt-BR/) quanto como script (python steps/pt-BR/08_under_the_hood.py).
+# As funções auxiliares ficam no pacote `workshop`, na raiz do repositório: tornamos o pacote importável
+# tanto no notebook (em notebooks/pt-BR/) quanto no script (python steps/pt-BR/08_under_the_hood.py).
 import sys
 from pathlib import Path
 

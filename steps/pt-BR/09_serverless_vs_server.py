@@ -14,9 +14,8 @@
 # mês na AWS. Cada número vem da sua execução ou da lista de preços em `workshop/data/`.
 
 # %%
-# Os helpers ficam no pacote `workshop`, na raiz do repositório: tornamos o pacote importável tanto quando
-# isto roda como notebook (em notebooks/pt-BR/) quanto como script
-# (python steps/pt-BR/09_serverless_vs_server.py).
+# As funções auxiliares ficam no pacote `workshop`, na raiz do repositório: tornamos o pacote importável
+# tanto no notebook (em notebooks/pt-BR/) quanto no script (python steps/pt-BR/09_serverless_vs_server.py).
 import sys
 from pathlib import Path
 
