@@ -61,30 +61,24 @@ def test_all_notebooks_twice_then_nothing_is_left(cloud, monkeypatch):
 
 @pytest.mark.slow
 def test_the_portuguese_notebooks_run_then_nothing_is_left(cloud, monkeypatch):
-    """One round of every pt-BR notebook written so far, in order, with prefix nbpt (the English run covers
-    re-runs: the code cells are the same, tests/test_workshop_editions.py sees to it); their kernels run in
-    notebooks/pt-BR/, so the learner's messages are Portuguese. 10 last, in English while its twin is missing."""
+    """One round of the pt-BR notebooks, 00 to 10, with prefix nbpt. Re-runs are the English run's part: the code
+    cells are the same (tests/test_workshop_editions.py sees to it). The kernels run in notebooks/pt-BR/, so the
+    learner's messages are Portuguese."""
     monkeypatch.setenv("WORKSHOP_SCALE_INVOKES", "8")
     monkeypatch.setenv("WORKSHOP_FANOUT_SIZES", "3,12")
     monkeypatch.delenv("WORKSHOP_LANG", raising=False)
-    twins = [step for step in STEPS if step.notebook_in(PORTUGUESE).is_file()]
-    assert [step.number for step in twins[:6]] == ["00", "01", "02", "03", "04", "05"]
     language_cell = "from workshop.language import current_language\nprint('language:', current_language())"
     with target(cloud, prefix="nbpt"):
-        outputs = {step.number: run_notebook(step, PORTUGUESE, (language_cell,)) for step in twins}
-        if STEPS[-1] not in twins:
-            outputs[STEPS[-1].number] = run_notebook(STEPS[-1])
+        outputs = {step.number: run_notebook(step, PORTUGUESE, (language_cell,)) for step in STEPS}
+        assert find_leftovers(setup()) == []
     for number, text in outputs.items():
         # The check's heading may be translated; its ✅ and ❌ are not.
         assert "✅" in text, f"notebook pt-BR/{number} did not reach its check:\n{text[-2000:]}"
         assert "❌" not in text, f"notebook pt-BR/{number} failed its check:\n{text[-2000:]}"
         assert "<CheckResult" not in text, f"notebook pt-BR/{number}: the check cell printed its result twice"
-        if STEPS[-1].number != number or STEPS[-1] in twins:
-            assert f"language: {PORTUGUESE}" in text, f"notebook pt-BR/{number}'s kernel is not in Portuguese"
+        assert f"language: {PORTUGUESE}" in text, f"notebook pt-BR/{number}'s kernel is not in Portuguese"
     assert "Created role" in outputs["01"] and "Created API" in outputs["04"]  # printed by code: not translated
-    assert "✅ nothing with prefix 'nbpt' is left" in outputs["10"] or STEPS[-1] in twins
-    with target(cloud, prefix="nbpt"):
-        assert find_leftovers(setup()) == []
+    assert "Bob (second server) got: nothing" in outputs["09"]
 
 
 def test_a_check_cell_shows_its_report_once(cloud):
