@@ -24,9 +24,9 @@
 # | 05 | uma implantação e um estágio: a URL do chat | 5 |
 # | 06 | um chat entre clientes aqui mesmo, e os logs das funções | 15 |
 # | 07 | a página web do chat, publicada como site estático no S3 | 15 |
-# | 08 | uma pequena função para medir cold starts, ausência de estado, escala e ordem das mensagens | 20 |
+# | 08 | uma pequena função para medir partidas a frio, ausência de estado, escala e ordem das mensagens | 20 |
 # | 09 | nada de novo na AWS: o mesmo chat como um único processo servidor, comparado com o seu, e o custo | 20 |
-# | 10 | a limpeza: apagar tudo o que você criou | 5 |
+# | 10 | a limpeza: excluir tudo o que você criou | 5 |
 #
 # Todo notebook pode ser executado de novo, em qualquer ordem, num kernel novo: ele nunca falha com "já existe"
 # e nunca cria uma segunda cópia. Cada um termina com uma **verificação** que diz ✅ ou ❌ e o que corrigir.
@@ -90,7 +90,7 @@ print("tags:     ", session.tags)
 # Na nuvem local: nada. Na AWS, o chat cabe no nível gratuito do Lambda e do DynamoDB sob demanda;
 # as APIs WebSocket do API Gateway custam US$ 1,00 por milhão de mensagens e US$ 0,25 por milhão de
 # minutos de conexão — centavos para um workshop. O que custa dinheiro é **esquecer de limpar**: o notebook 10
-# (ou `python -m workshop destroy`) apaga tudo o que o seu prefixo criou e comprova que não sobrou nada.
+# (ou `python -m workshop destroy`) exclui tudo o que o seu prefixo criou e comprova que não sobrou nada.
 #
 # **O que pode dar errado**
 # - `No AWS credentials found` na AWS: execute `aws configure` ou `aws sso login` e depois reinicie o kernel.

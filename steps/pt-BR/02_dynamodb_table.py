@@ -74,7 +74,7 @@ print(table["TableName"], table["TableStatus"], "· index:",
 # **O que pode dar errado**
 # - `ValidationException: ... AttributeDefinitions`: todo atributo em `AttributeDefinitions` precisa ser usado
 #   numa chave (da tabela ou de um índice), e todo atributo de chave precisa ser declarado.
-# - A chave de uma tabela não pode mudar. Se a verificação disser que a chave ou o índice estão errados, apague
+# - A chave de uma tabela não pode mudar. Se a verificação disser que a chave ou o índice estão errados, exclua
 #   a tabela (notebook 10) e execute este notebook de novo.
 
 # %% [markdown]

@@ -148,7 +148,7 @@ print(json.dumps(manage_connections, indent=2))
 #
 # **O que pode dar errado**
 # - `Internal server error` em todas as mensagens: falta a uma função a permissão `lambda:InvokeFunction`, ou o
-#   `SourceArn` dela cita outro id de API (a API foi apagada e criada de novo). Execute este notebook de novo.
+#   `SourceArn` dela cita outro id de API (a API foi excluída e criada de novo). Execute este notebook de novo.
 # - Respostas `Forbidden`: nenhuma rota correspondeu e não existe a rota `$default`.
 # - Ninguém recebe mensagens: falta à função do IAM o `execute-api:ManageConnections` para esta API.
 #

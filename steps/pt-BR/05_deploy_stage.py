@@ -53,8 +53,8 @@ else:
     print("Stage", names.stage, "now serves deployment", deployment["DeploymentId"])
 
 # %% [markdown]
-# As implantações antigas não são mais servidas por nenhum estágio. Apagá-las mantém exatamente uma, não importa
-# quantas vezes este notebook rode.
+# As implantações antigas não são mais servidas por nenhum estágio. Excluí-las mantém exatamente uma, não
+# importa quantas vezes este notebook rode.
 
 # %%
 for page in apigw.get_paginator("get_deployments").paginate(ApiId=api_id):
