@@ -47,6 +47,7 @@ import time
 from workshop import check, lookup, setup
 from workshop.packaging import build_zip, code_sha256
 from workshop.diagnosis import not_ready
+from workshop.language import current_language
 
 session = setup()
 print(session)
@@ -76,7 +77,7 @@ for route in names.routes:
 # ## Package the code
 #
 # Lambda receives a **zip** with the handler's module at its root. `build_zip` puts the route's module and
-# `chat_shared.py` in it. It builds the same bytes from the same source, so comparing the zip's SHA-256
+# `chat_shared.py` in it, with the chat's translations (`locale/pt_BR/LC_MESSAGES/chat.mo`). It builds the same bytes from the same source, so comparing the zip's SHA-256
 # with the function's `CodeSha256` tells whether the deployed code is current.
 
 # %%
@@ -92,13 +93,18 @@ for route, package in packages.items():
 # - An existing function whose code changed: `update_function_code`. Unchanged code is left alone.
 # - The environment tells the code where its table is: `CONNECTIONS_TABLE` and `NAME_INDEX`. Nothing else,
 #   no account or region in the code.
+# - It also sets `CHAT_LANGUAGE`, the language the functions speak to the chat's members (its notices, its
+#   errors, the bot's echo): yours, `en` or `pt-BR` (`WORKSHOP_LANG`, else your system's language). It is a
+#   setting, not code, so one zip serves every class: changing it is a configuration update, not a redeploy.
 # - In `create_function`, `Handler` and `Code` are the **function**; `Role`, `Environment`, `Timeout` (10 s)
 #   and `MemorySize` (256 MB) are its **resources**.
 #
 # The waiters `function_active_v2` and `function_updated_v2` wait until the function can run the new code.
 
 # %%
-environment = {"Variables": {"CONNECTIONS_TABLE": names.table, "NAME_INDEX": names.name_index}}
+environment = {"Variables": {"CONNECTIONS_TABLE": names.table, "NAME_INDEX": names.name_index,
+                             "CHAT_LANGUAGE": current_language()}}
+print("the functions will speak:", environment["Variables"]["CHAT_LANGUAGE"])
 
 for route, function_name in names.functions.items():
     package = packages[route]
