@@ -55,7 +55,8 @@ def handler(event, context):
             return {"statusCode": refusal.status, "body": refusal.message}
 
         members = chat_shared.with_member(chat_shared.list_members(), connection_id, name)
-        news = [chat_shared.system_message(_("{name} joined the chat").format(name=name)), chat_shared.members_message(members)]
+        news = [chat_shared.system_message(_("{name} joined the chat").format(name=name)),
+                chat_shared.members_message(members)]
         log.delivery = chat_shared.broadcast(event, news, members, exclude=connection_id)
         log.delivery["followUp"] = ask_for_follow_up(event, context)
         log.outcome = "joined"

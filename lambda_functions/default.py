@@ -9,10 +9,11 @@ import chat_shared
 from chat_shared import N_, _  # the text in the chat's language (CHAT_LANGUAGE, set at deploy; see chat_shared)
 
 KNOWN_ACTIONS = ("setName", "sendPublic", "sendPrivate", "sendBot")
+# N_ only marks the text for the catalog; _(HELP) translates it when it is sent.
 HELP = N_('Send JSON with an action: {"action": "setName", "name": "Alice"} to choose your name, '
-        '{"action": "sendPublic", "message": "Hi all"} to talk to everyone, '
-        '{"action": "sendPrivate", "to": "Bob", "message": "Hi Bob"} to talk to one member, '
-        '{"action": "sendBot", "message": "help"} to ask the bot.')
+          '{"action": "sendPublic", "message": "Hi all"} to talk to everyone, '
+          '{"action": "sendPrivate", "to": "Bob", "message": "Hi Bob"} to talk to one member, '
+          '{"action": "sendBot", "message": "help"} to ask the bot.')
 
 
 def handler(event, context):

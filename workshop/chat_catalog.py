@@ -103,7 +103,8 @@ def refresh(locale: str, source: Catalog, functions_dir: Path = FUNCTIONS_DIR) -
         po_file.parent.mkdir(parents=True, exist_ok=True)
     catalog.update(source)
     with po_file.open("wb") as handle:
-        write_po(handle, catalog, width=100, ignore_obsolete=True, include_previous=True)
+        write_po(handle, catalog, width=100, ignore_obsolete=True, include_previous=True,
+                 include_lineno=False)  # file names only: editing a handler does not touch the catalog
     po_file.with_suffix(".mo").write_bytes(compiled(catalog))
     return problems(catalog, source)
 
