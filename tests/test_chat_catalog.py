@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import ast
 import gettext
+import io
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
 from workshop import chat_catalog
-from workshop.packaging import FUNCTIONS_DIR
+from workshop.packaging import FUNCTIONS_DIR, PackagingError, build_zip
 
 PO = FUNCTIONS_DIR / "locale" / "pt_BR" / "LC_MESSAGES" / "chat.po"
 
@@ -99,3 +101,15 @@ def test_the_functions_import_nothing_of_the_workshop_or_the_local_cloud():
         imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
         imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
         assert not {name for name in imported if name.split(".")[0] in ("workshop", "local_cloud")}, module.name
+
+
+def test_every_zip_carries_the_compiled_catalog_and_a_missing_one_is_a_clear_error(tmp_path):
+    functions = tmp_path / "lambda_functions"
+    shutil.copytree(FUNCTIONS_DIR, functions, ignore=shutil.ignore_patterns("__pycache__"))
+    mo = PO.with_suffix(".mo")
+    with zipfile.ZipFile(io.BytesIO(build_zip("sendBot"))) as archive:
+        assert archive.read("locale/pt_BR/LC_MESSAGES/chat.mo") == mo.read_bytes()
+
+    chat_catalog.po_path("pt_BR", functions).with_suffix(".mo").unlink()
+    with pytest.raises(PackagingError, match=r"chat\.mo is missing.*python -m workshop\.chat_catalog"):
+        build_zip("sendBot", functions)
