@@ -77,8 +77,9 @@ for route in names.routes:
 # ## Package the code
 #
 # Lambda receives a **zip** with the handler's module at its root. `build_zip` puts the route's module and
-# `chat_shared.py` in it, with the chat's translations (`locale/pt_BR/LC_MESSAGES/chat.mo`). It builds the same bytes from the same source, so comparing the zip's SHA-256
-# with the function's `CodeSha256` tells whether the deployed code is current.
+# `chat_shared.py` in it, with the chat's translations (`locale/pt_BR/LC_MESSAGES/chat.mo`). It builds the same
+# bytes from the same source, so comparing the zip's SHA-256 with the function's `CodeSha256` tells whether the
+# deployed code is current.
 
 # %%
 packages = {route: build_zip(route) for route in names.routes}
@@ -91,11 +92,12 @@ for route, package in packages.items():
 # - A new function: `create_function`. On AWS a role created seconds ago is often not yet usable by Lambda
 #   ("The role defined for the function cannot be assumed by Lambda"): we retry with a growing pause.
 # - An existing function whose code changed: `update_function_code`. Unchanged code is left alone.
-# - The environment tells the code where its table is: `CONNECTIONS_TABLE` and `NAME_INDEX`. Nothing else,
-#   no account or region in the code.
-# - It also sets `CHAT_LANGUAGE`, the language the functions speak to the chat's members (its notices, its
-#   errors, the bot's echo): yours, `en` or `pt-BR` (`WORKSHOP_LANG`, else your system's language). It is a
-#   setting, not code, so one zip serves every class: changing it is a configuration update, not a redeploy.
+# - The environment holds the functions' settings: where the table is (`CONNECTIONS_TABLE`, `NAME_INDEX`) and
+#   which language to speak to the chat's members (`CHAT_LANGUAGE`). No account or region in the code.
+# - `CHAT_LANGUAGE` is your language, `en` or `pt-BR` (`WORKSHOP_LANG`, else your system's), taken now, at
+#   deploy: the notices ("Ana joined the chat"), the error messages and the bot's echo are then in your class's
+#   language. It is a setting, not code, so one zip serves every class, and changing it updates only the
+#   configuration.
 # - In `create_function`, `Handler` and `Code` are the **function**; `Role`, `Environment`, `Timeout` (10 s)
 #   and `MemorySize` (256 MB) are its **resources**.
 #
