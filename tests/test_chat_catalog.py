@@ -113,3 +113,24 @@ def test_every_zip_carries_the_compiled_catalog_and_a_missing_one_is_a_clear_err
     chat_catalog.po_path("pt_BR", functions).with_suffix(".mo").unlink()
     with pytest.raises(PackagingError, match=r"chat\.mo is missing.*python -m workshop\.chat_catalog"):
         build_zip("sendBot", functions)
+
+
+def words_in(text: ast.expr) -> bool:
+    """Whether a message argument holds words of its own: a literal, or an f-string with text beside its {}."""
+    if isinstance(text, ast.Constant):
+        return True
+    return isinstance(text, ast.JoinedStr) and any(
+        isinstance(part, ast.Constant) and part.value.strip() for part in text.values)
+
+
+def test_no_text_for_people_skips_the_translation():
+    """A literal or an f-string given straight to ChatError or system_message would reach everyone in English."""
+    untranslated = []
+    for module in FUNCTIONS_DIR.glob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            texts = node.args[1:2] if called == "ChatError" else node.args[:1] if called == "system_message" else []
+            untranslated += [f"{module.name}:{node.lineno}" for text in texts if words_in(text)]
+    assert untranslated == []
