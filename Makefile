@@ -11,7 +11,7 @@ endif
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv test lint demo local lab deploy destroy chat web bench clean
+.PHONY: help venv test lint demo local lab deploy destroy chat web bench translations-chat clean
 
 help:
 	@echo "make demo     run the whole workshop as one demo on a private local cloud"
@@ -23,6 +23,7 @@ help:
 	@echo "make chat NAME=Alice   join the deployed chat from the terminal"
 	@echo "make web     open the chat's web page (step 07) in the default browser"
 	@echo "make bench    run the benchmarks (they print figures)"
+	@echo "make translations-chat   refresh the chat functions' catalog (lambda_functions/locale/)"
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +63,9 @@ web: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench $(ARGS)
+
+translations-chat: $(STAMP)
+	$(PY) -m workshop.chat_catalog $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -5,17 +5,23 @@ This module is copied into every function's zip next to the route's module, so e
 module globals are boto3 objects (a table and management clients), which are safe to reuse while a
 Lambda container stays warm.
 
+What the functions say to people is written in English and translated with gettext, the standard
+Python way: `_("...")` looks the text up in the catalog of the language the deployment chose
+(CHAT_LANGUAGE, see `_` below); the catalogs travel in the zip, in locale/.
+
 The data model (see docs/architecture.md):
 - a connection item: connectionId, connectedAt and, once named, name and nameKey (the name lower-cased);
 - a name claim item: connectionId = "name#" + nameKey, owner = the connection id holding the name;
 - the index NAME_INDEX on nameKey: it holds only named members, so it lists the chat.
 """
 
+import gettext
 import json
 import os
 import time
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 
 import boto3
 from botocore.config import Config
@@ -43,6 +49,53 @@ OK = {"statusCode": 200}
 _tables = {}
 _management_clients = {}
 _lambda_clients = []
+
+
+# --- the chat's language ----------------------------------------------------------------------------
+
+ENGLISH = "en"
+PORTUGUESE = "pt-BR"
+# The catalogs sit next to this module, in the zip as in the repository: locale/pt_BR/LC_MESSAGES/chat.mo
+LOCALE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "locale")
+CATALOG = "chat"
+
+
+def language_tag(value):
+    """"pt-BR", "pt_BR" or "pt" -> "pt-BR"; anything else, or nothing, -> "en" (the text as written)."""
+    value = (value or "").strip().lower()
+    return PORTUGUESE if value.startswith("pt") else ENGLISH
+
+
+def chat_language():
+    """The language the deployment chose for the chat: CHAT_LANGUAGE ("en" when it is not set)."""
+    return language_tag(os.environ.get("CHAT_LANGUAGE"))
+
+
+@cache
+def translation(language):
+    """The gettext catalog of "en" or "pt-BR" (English is the source text, so it needs none)."""
+    if language == ENGLISH:
+        return gettext.NullTranslations()
+    # gettext names its folders with an underscore (pt_BR); a missing catalog falls back to English
+    return gettext.translation(CATALOG, LOCALE_DIR, languages=[language.replace("-", "_")], fallback=True)
+
+
+def _(message, language=None):
+    """`message` in the chat's language, or in `language` when given (the bot answers in the asker's).
+
+    Placeholders are filled after the lookup: _("{name} joined the chat").format(name=name).
+    """
+    return translation(language or chat_language()).gettext(message)
+
+
+def ngettext(singular, plural, count, language=None):
+    """The singular or the plural form for `count`, in the chat's language (or in `language`)."""
+    return translation(language or chat_language()).ngettext(singular, plural, count)
+
+
+def N_(message):
+    """Marks a text for the catalog where it is defined; _() translates it where it is used."""
+    return message
 
 
 # --- configuration ---------------------------------------------------------------------------------
@@ -164,23 +217,24 @@ def read_body(event):
 def valid_name(name):
     """The trimmed name, or a ChatError saying what is wrong with it."""
     if not isinstance(name, str):
-        raise ChatError("invalid_name", 'A name must be text, for example {"action": "setName", "name": "Alice"}.')
+        raise ChatError("invalid_name", _('A name must be text, for example {"action": "setName", "name": "Alice"}.'))
     # NFC: "é" typed as one character or as e + accent is the same name
     name = unicodedata.normalize("NFC", name).strip()
     if not name:
-        raise ChatError("invalid_name", "A name cannot be empty. Choose a name of 1 to 32 characters.")
+        raise ChatError("invalid_name", _("A name cannot be empty. Choose a name of 1 to {limit} characters.").format(
+            limit=MAX_NAME_LENGTH))
     if len(name) > MAX_NAME_LENGTH:
-        raise ChatError("invalid_name", f"A name can have at most {MAX_NAME_LENGTH} characters; "
-                                        f"this one has {len(name)}. Choose a shorter one.")
+        raise ChatError("invalid_name", _("A name can have at most {limit} characters; this one has {length}. "
+                                          "Choose a shorter one.").format(limit=MAX_NAME_LENGTH, length=len(name)))
     if any(unicodedata.category(char) in ("Cc", "Zl", "Zp") for char in name):
-        raise ChatError("invalid_name", "A name cannot contain control characters such as new lines or tabs.")
+        raise ChatError("invalid_name", _("A name cannot contain control characters such as new lines or tabs."))
     # Invisible characters (zero-width spaces, right-to-left overrides...) would let "B\u200bot" pass for "Bot".
     if any(is_invisible(char) for char in name):
-        raise ChatError("invalid_name", "A name cannot contain invisible characters (such as zero-width spaces "
-                                        "or text-direction marks). Type it again with letters, digits and spaces.")
+        raise ChatError("invalid_name", _("A name cannot contain invisible characters (such as zero-width spaces "
+                                          "or text-direction marks). Type it again with letters, digits and spaces."))
     if looks_like(name, BOT_NAME):
-        raise ChatError("name_taken", f"The name {BOT_NAME} belongs to the chat bot, and {name!r} looks like it. "
-                                      "Choose another one.", 409)
+        raise ChatError("name_taken", _("The name {bot} belongs to the chat bot, and {name!r} looks like it. "
+                                        "Choose another one.").format(bot=BOT_NAME, name=name), 409)
     return name
 
 
@@ -216,28 +270,29 @@ def name_key(name):
 def valid_message(message):
     """The trimmed message, or a ChatError saying what is wrong with it."""
     if not isinstance(message, str):
-        raise ChatError("invalid_message", 'A message must be text, for example {"action": "sendPublic", "message": "Hi"}.')
+        raise ChatError("invalid_message", _('A message must be text, for example {"action": "sendPublic", "message": "Hi"}.'))
     message = message.strip()
     if not message:
-        raise ChatError("invalid_message", "A message cannot be empty.")
+        raise ChatError("invalid_message", _("A message cannot be empty."))
     if len(message) > MAX_MESSAGE_LENGTH:
-        raise ChatError("invalid_message", f"A message can have at most {MAX_MESSAGE_LENGTH} characters; "
-                                           f"this one has {len(message)}. Split it into several messages.")
+        raise ChatError("invalid_message", _("A message can have at most {limit} characters; this one has {length}. "
+                                             "Split it into several messages.").format(
+                                                 limit=MAX_MESSAGE_LENGTH, length=len(message)))
     return message
 
 
 def valid_recipient(to):
     """The name a private message is for (trimmed), or a ChatError."""
     if not isinstance(to, str) or not to.strip():
-        raise ChatError("invalid_recipient", 'Say who the message is for, for example '
-                                             '{"action": "sendPrivate", "to": "Bob", "message": "Hi"}.')
+        raise ChatError("invalid_recipient", _('Say who the message is for, for example '
+                                               '{"action": "sendPrivate", "to": "Bob", "message": "Hi"}.'))
     return unicodedata.normalize("NFC", to).strip()
 
 
 def require_name(me):
     """The sender's display name: members must choose a name before they talk."""
     if me is None or "name" not in me:
-        raise ChatError("no_name", 'Choose a name first, for example {"action": "setName", "name": "Alice"}.')
+        raise ChatError("no_name", _('Choose a name first, for example {"action": "setName", "name": "Alice"}.'))
     return me["name"]
 
 
@@ -311,10 +366,10 @@ def refusal_for(cancelled, name):
     """
     codes = [reason.get("Code") for reason in cancelled.response.get("CancellationReasons", [])]
     if codes[:1] == ["ConditionalCheckFailed"]:
-        return ChatError("name_taken", f"The name {name} is taken. Choose another one.", 409)
+        return ChatError("name_taken", _("The name {name} is taken. Choose another one.").format(name=name), 409)
     if codes[1:2] == ["ConditionalCheckFailed"]:
-        return ChatError("try_again", "Your connection changed while taking the name (or is closing). Try again.")
-    return ChatError("try_again", "Someone else was changing the chat at the same moment. Try again.", 409)
+        return ChatError("try_again", _("Your connection changed while taking the name (or is closing). Try again."))
+    return ChatError("try_again", _("Someone else was changing the chat at the same moment. Try again."), 409)
 
 
 def forget_connection(connection_id):
@@ -386,9 +441,11 @@ def members_message(members):
 def left_messages(names):
     """ "Cleo left the chat", one line per member; a single line when many left at once (after a crash)."""
     if len(names) <= LEFT_ONE_BY_ONE:
-        return [system_message(f"{name} left the chat") for name in names]
+        return [system_message(_("{name} left the chat").format(name=name)) for name in names]
     shown = ", ".join(sorted(names)[:LEFT_ONE_BY_ONE])
-    return [system_message(f"{shown} and {len(names) - LEFT_ONE_BY_ONE} others left the chat")]
+    others = len(names) - LEFT_ONE_BY_ONE
+    return [system_message(ngettext("{names} and {count} other left the chat",
+                                    "{names} and {count} others left the chat", others).format(names=shown, count=others))]
 
 
 def system_message(text):
@@ -494,7 +551,7 @@ def remove_stale(event, gone, members, exclude=None, rounds=3):
     Only the closed connections are removed (never the sender, unless it is one of them). Telling the
     others may reveal more closed connections, so this repeats, a few rounds at most.
     """
-    for _ in range(rounds):
+    for _round in range(rounds):
         gone = closed_for_good(gone, members)
         if not gone:
             return

@@ -13,6 +13,7 @@ import time
 
 import chat_shared
 from botocore.exceptions import BotoCoreError, ClientError
+from chat_shared import _  # the text in the chat's language (CHAT_LANGUAGE, set at deploy; see chat_shared)
 
 FOLLOW_UP = "membersFor"  # the key that marks the follow-up event (API Gateway never sends it)
 OPEN_WAIT_SECONDS = 5  # how long the follow-up waits for the socket to open
@@ -54,7 +55,8 @@ def handler(event, context):
             return {"statusCode": refusal.status, "body": refusal.message}
 
         members = chat_shared.with_member(chat_shared.list_members(), connection_id, name)
-        news = [chat_shared.system_message(f"{name} joined the chat"), chat_shared.members_message(members)]
+        news = [chat_shared.system_message(_("{name} joined the chat").format(name=name)),
+                chat_shared.members_message(members)]
         log.delivery = chat_shared.broadcast(event, news, members, exclude=connection_id)
         log.delivery["followUp"] = ask_for_follow_up(event, context)
         log.outcome = "joined"

@@ -6,12 +6,14 @@ The answer goes to the sender alone, whether or not it has a name.
 import json
 
 import chat_shared
+from chat_shared import N_, _  # the text in the chat's language (CHAT_LANGUAGE, set at deploy; see chat_shared)
 
 KNOWN_ACTIONS = ("setName", "sendPublic", "sendPrivate", "sendBot")
-HELP = ('Send JSON with an action: {"action": "setName", "name": "Alice"} to choose your name, '
-        '{"action": "sendPublic", "message": "Hi all"} to talk to everyone, '
-        '{"action": "sendPrivate", "to": "Bob", "message": "Hi Bob"} to talk to one member, '
-        '{"action": "sendBot", "message": "help"} to ask the bot.')
+# N_ only marks the text for the catalog; _(HELP) translates it when it is sent.
+HELP = N_('Send JSON with an action: {"action": "setName", "name": "Alice"} to choose your name, '
+          '{"action": "sendPublic", "message": "Hi all"} to talk to everyone, '
+          '{"action": "sendPrivate", "to": "Bob", "message": "Hi Bob"} to talk to one member, '
+          '{"action": "sendBot", "message": "help"} to ask the bot.')
 
 
 def handler(event, context):
@@ -22,15 +24,16 @@ def handler(event, context):
             body = None
 
         if not isinstance(body, dict):
-            problem = "Messages must be JSON objects."
+            problem = _("Messages must be JSON objects.")
         elif "action" not in body:
-            problem = "That message has no action."
+            problem = _("That message has no action.")
         elif body["action"] in KNOWN_ACTIONS:
             # Only happens when the API lacks that route: a deployment problem, not the sender's.
-            problem = f"The action {body['action']} exists, but this API has no route for it yet (deploy the routes)."
+            problem = _("The action {action} exists, but this API has no route for it yet "
+                        "(deploy the routes).").format(action=body["action"])
         else:
-            problem = f"Unknown action {json.dumps(body['action'])[:40]}."
+            problem = _("Unknown action {action}.").format(action=json.dumps(body["action"])[:40])
 
-        chat_shared.send_error(event, chat_shared.ChatError("unknown_action", f"{problem} {HELP}"))
+        chat_shared.send_error(event, chat_shared.ChatError("unknown_action", f"{problem} {_(HELP)}"))
         log.outcome = "help"
         return chat_shared.OK

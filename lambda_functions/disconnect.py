@@ -5,6 +5,7 @@ without it, which the other functions notice when a post answers GoneException.
 """
 
 import chat_shared
+from chat_shared import _  # the text in the chat's language (CHAT_LANGUAGE, set at deploy; see chat_shared)
 
 
 def handler(event, context):
@@ -18,7 +19,7 @@ def handler(event, context):
             return chat_shared.OK
 
         members = chat_shared.without_member(chat_shared.list_members(), connection_id)
-        news = [chat_shared.system_message(f"{name} left the chat"), chat_shared.members_message(members)]
+        news = [chat_shared.system_message(_("{name} left the chat").format(name=name)), chat_shared.members_message(members)]
         log.delivery = chat_shared.broadcast(event, news, members)
         log.outcome = "left"
         return chat_shared.OK

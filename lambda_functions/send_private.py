@@ -7,6 +7,7 @@ names are matched regardless of case. An unknown name is answered with an error 
 
 import chat_shared
 from boto3.dynamodb.conditions import Key
+from chat_shared import _  # the text in the chat's language (CHAT_LANGUAGE, set at deploy; see chat_shared)
 
 
 def handler(event, context):
@@ -26,8 +27,8 @@ def handler(event, context):
                 KeyConditionExpression=Key("nameKey").eq(chat_shared.name_key(to)),
             )
             if not response["Items"]:
-                raise chat_shared.ChatError("unknown_recipient", f"Nobody called {to} is in the chat. "
-                                                                 "The members list shows who is here.")
+                raise chat_shared.ChatError("unknown_recipient", _("Nobody called {name} is in the chat. "
+                                                                   "The members list shows who is here.").format(name=to))
         except chat_shared.ChatError as refusal:
             chat_shared.send_error(event, refusal)
             log.outcome = refusal.code
@@ -40,7 +41,8 @@ def handler(event, context):
             # The recipient closed without $disconnect: remove it, tell the others, and tell the sender.
             chat_shared.remove_stale(event, gone, chat_shared.list_members())
             chat_shared.send_error(event, chat_shared.ChatError(
-                "unknown_recipient", f"{recipient['name']} has left the chat; the message was not delivered."))
+                "unknown_recipient",
+                _("{name} has left the chat; the message was not delivered.").format(name=recipient["name"])))
             log.outcome = "recipient_gone"
             return chat_shared.OK
         log.outcome = "sent"

@@ -8,6 +8,7 @@ then gets the new members list.
 """
 
 import chat_shared
+from chat_shared import _  # the text in the chat's language (CHAT_LANGUAGE, set at deploy; see chat_shared)
 
 
 def handler(event, context):
@@ -20,13 +21,13 @@ def handler(event, context):
         try:
             new_name = chat_shared.valid_name(body.get("name"))
             if me is None:
-                raise chat_shared.ChatError("not_connected", "This connection is not registered (did $connect run?). "
-                                                             "Reconnect and choose your name again.")
+                raise chat_shared.ChatError("not_connected", _("This connection is not registered (did $connect run?). "
+                                                               "Reconnect and choose your name again."))
             old_name = me.get("name")
 
             # Same name again: nothing changes; answer with the members list (useful after a ?name= join).
             if new_name == old_name:
-                chat_shared.reply(event, [chat_shared.system_message(f"You are {new_name}."),
+                chat_shared.reply(event, [chat_shared.system_message(_("You are {name}.").format(name=new_name)),
                                           chat_shared.members_message(chat_shared.list_members())])
                 log.outcome = "unchanged"
                 return chat_shared.OK
@@ -64,10 +65,10 @@ def handler(event, context):
             return chat_shared.OK
 
         if old_name is None:
-            news = f"{new_name} joined the chat"
+            news = _("{name} joined the chat").format(name=new_name)
             log.outcome = "joined"
         else:
-            news = f"{old_name} is now known as {new_name}"
+            news = _("{old} is now known as {new}").format(old=old_name, new=new_name)
             log.outcome = "renamed"
         members = chat_shared.with_member(chat_shared.list_members(), connection_id, new_name)
         messages = [chat_shared.system_message(news), chat_shared.members_message(members)]

@@ -47,6 +47,7 @@ import time
 from workshop import check, lookup, setup
 from workshop.packaging import build_zip, code_sha256
 from workshop.diagnosis import not_ready
+from workshop.language import current_language
 
 session = setup()
 print(session)
@@ -76,8 +77,9 @@ for route in names.routes:
 # ## Package the code
 #
 # Lambda receives a **zip** with the handler's module at its root. `build_zip` puts the route's module and
-# `chat_shared.py` in it. It builds the same bytes from the same source, so comparing the zip's SHA-256
-# with the function's `CodeSha256` tells whether the deployed code is current.
+# `chat_shared.py` in it, with the chat's translations (`locale/pt_BR/LC_MESSAGES/chat.mo`). It builds the same
+# bytes from the same source, so comparing the zip's SHA-256 with the function's `CodeSha256` tells whether the
+# deployed code is current.
 
 # %%
 packages = {route: build_zip(route) for route in names.routes}
@@ -90,15 +92,21 @@ for route, package in packages.items():
 # - A new function: `create_function`. On AWS a role created seconds ago is often not yet usable by Lambda
 #   ("The role defined for the function cannot be assumed by Lambda"): we retry with a growing pause.
 # - An existing function whose code changed: `update_function_code`. Unchanged code is left alone.
-# - The environment tells the code where its table is: `CONNECTIONS_TABLE` and `NAME_INDEX`. Nothing else,
-#   no account or region in the code.
+# - The environment holds the functions' settings: where the table is (`CONNECTIONS_TABLE`, `NAME_INDEX`) and
+#   which language to speak to the chat's members (`CHAT_LANGUAGE`). No account or region in the code.
+# - `CHAT_LANGUAGE` is your language, `en` or `pt-BR` (`WORKSHOP_LANG`, else your system's), taken now, at
+#   deploy: the notices ("Ana joined the chat"), the error messages and the bot's echo are then in your class's
+#   language. It is a setting, not code, so one zip serves every class, and changing it updates only the
+#   configuration.
 # - In `create_function`, `Handler` and `Code` are the **function**; `Role`, `Environment`, `Timeout` (10 s)
 #   and `MemorySize` (256 MB) are its **resources**.
 #
 # The waiters `function_active_v2` and `function_updated_v2` wait until the function can run the new code.
 
 # %%
-environment = {"Variables": {"CONNECTIONS_TABLE": names.table, "NAME_INDEX": names.name_index}}
+environment = {"Variables": {"CONNECTIONS_TABLE": names.table, "NAME_INDEX": names.name_index,
+                             "CHAT_LANGUAGE": current_language()}}
+print("the functions will speak:", environment["Variables"]["CHAT_LANGUAGE"])
 
 for route, function_name in names.functions.items():
     package = packages[route]

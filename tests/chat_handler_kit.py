@@ -92,9 +92,13 @@ class FakeContext:
 
 
 class ChatWorld:
-    """A fresh table, the handlers wired to it, and helpers to play members: `with ChatWorld() as chat:`."""
+    """A fresh table, the handlers wired to it, and helpers to play members: `with ChatWorld() as chat:`.
 
-    def __init__(self) -> None:
+    `language` is the deployment's CHAT_LANGUAGE ("pt-BR"); None leaves it unset, as English.
+    """
+
+    def __init__(self, language: str | None = None) -> None:
+        self.language = language
         self._mock = mock_aws()
         self._saved_env: dict[str, str | None] = {}
         self.posts = FakeConnections()
@@ -102,7 +106,8 @@ class ChatWorld:
 
     def __enter__(self) -> ChatWorld:
         self._mock.start()
-        for name, value in {"CONNECTIONS_TABLE": TABLE, "NAME_INDEX": INDEX, "BROADCAST_WORKERS": None}.items():
+        for name, value in {"CONNECTIONS_TABLE": TABLE, "NAME_INDEX": INDEX, "BROADCAST_WORKERS": None,
+                            "CHAT_LANGUAGE": self.language}.items():
             self._saved_env[name] = os.environ.get(name)
             if value is None:
                 os.environ.pop(name, None)

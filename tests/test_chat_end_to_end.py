@@ -93,7 +93,7 @@ def chat_url(cloud) -> Iterator[str]:
     from workshop.deploy import deploy_all
     from workshop.environment import temporary_environ
 
-    wanted = {**cloud.environ, "WORKSHOP_PREFIX": PREFIX}
+    wanted = {**cloud.environ, "WORKSHOP_PREFIX": PREFIX, "WORKSHOP_LANG": "en"}  # English, whatever the locale
     with temporary_environ(wanted):
         yield deploy_all(quiet=True).url
 

@@ -8,13 +8,15 @@ import zipfile
 import pytest
 
 from workshop import check, run_step, setup
+from workshop.environment import temporary_environ
 from workshop.packaging import build_zip, code_sha256
 from workshop.testing import run_steps_through, target
 
 
 @pytest.fixture(scope="module")
 def runs(cloud):
-    with target(cloud):
+    # English, whatever this machine's locale: the functions' CHAT_LANGUAGE follows the learner's language
+    with target(cloud), temporary_environ({"WORKSHOP_LANG": "en"}):
         yield run_steps_through("03")
 
 
@@ -34,7 +36,8 @@ def test_every_function_is_configured_as_the_architecture_says(session):
         function = client.get_function(FunctionName=name)
         config = function["Configuration"]
         assert config["Handler"] == session.names.handler(route)
-        assert config["Environment"]["Variables"] == {"CONNECTIONS_TABLE": "chat-connections", "NAME_INDEX": "by-name"}
+        assert config["Environment"]["Variables"] == {"CONNECTIONS_TABLE": "chat-connections", "NAME_INDEX": "by-name",
+                                                      "CHAT_LANGUAGE": "en"}
         assert config["CodeSha256"] == code_sha256(build_zip(route))
         assert function["Tags"]["learner"] == "chat" and function["Tags"]["workshop"] == "serverless-chat"
 
@@ -74,4 +77,19 @@ def test_a_stale_function_is_redeployed_and_others_are_left_alone(session):
     run = run_step("03", quiet=True)
     assert "updated   chat-sendPublic (new code)" in run.output
     assert "unchanged chat-setName" in run.output
+    assert check("03", session, quiet=True, raise_on_failure=False).ok
+
+
+def test_the_functions_speak_the_learner_s_language_and_the_check_says_when_they_do_not(session):
+    with temporary_environ({"WORKSHOP_LANG": "pt-BR"}):
+        result = check("03", session, quiet=True, raise_on_failure=False)
+        assert len(result.failures) == 7
+        assert "CHAT_LANGUAGE is 'en', your language is 'pt-BR'" in result.failures[0].fix
+        run = run_step("03", quiet=True)
+        assert "the functions will speak: pt-BR" in run.output
+        assert "environment set again" in run.output and "updated   chat-" not in run.output  # settings only
+        assert check("03", session, quiet=True, raise_on_failure=False).ok
+        variables = session.client("lambda").get_function_configuration(FunctionName="chat-setName")["Environment"]
+        assert variables["Variables"]["CHAT_LANGUAGE"] == "pt-BR"
+    run_step("03", quiet=True)  # back to English for the tests that follow
     assert check("03", session, quiet=True, raise_on_failure=False).ok

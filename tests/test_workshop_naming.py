@@ -61,7 +61,8 @@ def test_tags_name_the_workshop_and_the_learner():
 @pytest.mark.parametrize("route", list(ROUTES))
 def test_each_zip_holds_its_module_and_the_shared_one_at_the_root(route):
     archive = zipfile.ZipFile(io.BytesIO(build_zip(route)))
-    assert sorted(archive.namelist()) == sorted([f"{ROUTES[route]}.py", "chat_shared.py"])
+    assert sorted(archive.namelist()) == sorted([f"{ROUTES[route]}.py", "chat_shared.py",
+                                                 "locale/pt_BR/LC_MESSAGES/chat.mo"])
 
 
 def test_zips_are_reproducible_and_differ_per_route():

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import lookup
+from .language import current_language
 from .naming import ROUTES, WORKSHOP_TAG
 from .packaging import PackagingError, build_zip, code_sha256
 from .policy_audit import permission_problems, policy_problems
@@ -184,6 +185,9 @@ def check_03(session: WorkshopSession, c: _Collector) -> None:
         env = config.get("Environment", {}).get("Variables", {})
         if env.get("CONNECTIONS_TABLE") != names.table or env.get("NAME_INDEX") != names.name_index:
             problems.append(f"environment {env} lacks CONNECTIONS_TABLE={names.table}, NAME_INDEX={names.name_index}")
+        if env.get("CHAT_LANGUAGE") != current_language():
+            problems.append(f"CHAT_LANGUAGE is {env.get('CHAT_LANGUAGE')!r}, your language is {current_language()!r}"
+                            " (step 03 sets it from WORKSHOP_LANG or the system's language)")
         try:
             if config["CodeSha256"] != code_sha256(build_zip(route)):
                 problems.append("its code differs from lambda_functions/ (not redeployed since the last edit)")

@@ -61,7 +61,8 @@ async def _measure(url: str, size: int, messages: int) -> FanOut:
             if frame.type is not aiohttp.WSMsgType.TEXT:
                 break
             message = json.loads(frame.data)
-            if message.get("systemMessage") == f"{name} joined the chat":
+            # its own name in a members list, not the "joined" notice: that one is in the chat's language
+            if name in message.get("members", []):
                 joined.set()
             text = message.get("text")
             if text in arrivals:
@@ -86,7 +87,7 @@ async def _measure(url: str, size: int, messages: int) -> FanOut:
         readers: list[asyncio.Task[None]] = []
 
         async def join(number: int) -> None:
-            # Connect, then setName: each member is in the chat once it reads its own "joined" message.
+            # Connect, then setName: each member is in the chat once it reads a members list that has it.
             name, joined = f"m{number:03d}-{tag}", asyncio.Event()
             async with gate:
                 ws = await session.ws_connect(url, heartbeat=None, max_msg_size=0)

@@ -1,4 +1,4 @@
-"""Build each route's Lambda zip (its module + chat_shared.py at the root), byte-for-byte reproducible."""
+"""Build each route's Lambda zip (its module + chat_shared.py at the root, the chat's catalogs in locale/), reproducibly."""
 
 from __future__ import annotations
 
@@ -12,12 +12,14 @@ from .naming import ROUTES
 
 FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "lambda_functions"
 SHARED_MODULE = "chat_shared.py"
+# The compiled translations chat_shared._ reads (locale/pt_BR/LC_MESSAGES/chat.mo), next to their .po sources.
+CATALOGS = "locale/*/LC_MESSAGES/chat.po"
 # A fixed timestamp makes the same source give the same zip, so CodeSha256 tells "changed" from "unchanged".
 FIXED_DATE = (2020, 1, 1, 0, 0, 0)
 
 
 class PackagingError(RuntimeError):
-    """A handler file is missing."""
+    """A handler file or a compiled catalog is missing."""
 
 
 def source_files(route_key: str, functions_dir: Path = FUNCTIONS_DIR) -> list[Path]:
@@ -26,7 +28,17 @@ def source_files(route_key: str, functions_dir: Path = FUNCTIONS_DIR) -> list[Pa
         if not path.is_file():
             raise PackagingError(f"{path} is missing: the handler code of route {route_key!r} lives there. "
                                  "Restore it (git checkout -- lambda_functions) and re-run the step.")
-    return files
+    return files + catalog_files(functions_dir)
+
+
+def catalog_files(functions_dir: Path = FUNCTIONS_DIR) -> list[Path]:
+    """The compiled catalogs, one per language besides English: every function speaks the deployed language."""
+    compiled = [po.with_suffix(".mo") for po in sorted(functions_dir.glob(CATALOGS))]
+    for path in compiled:
+        if not path.is_file():
+            raise PackagingError(f"{path} is missing: the chat functions read their translations there. "
+                                 "Compile it with `python -m workshop.chat_catalog` (or git checkout -- lambda_functions).")
+    return compiled
 
 
 def build_zip(route_key: str, functions_dir: Path = FUNCTIONS_DIR) -> bytes:
@@ -34,11 +46,13 @@ def build_zip(route_key: str, functions_dir: Path = FUNCTIONS_DIR) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in source_files(route_key, functions_dir):
-            info = zipfile.ZipInfo(path.name, date_time=FIXED_DATE)
+            info = zipfile.ZipInfo(path.relative_to(functions_dir).as_posix(), date_time=FIXED_DATE)
             info.external_attr = 0o644 << 16  # readable by the Lambda runtime user
             info.compress_type = zipfile.ZIP_DEFLATED
-            # Normalise line endings: a Windows checkout must not look like changed code.
-            archive.writestr(info, path.read_bytes().replace(b"\r\n", b"\n"))
+            data = path.read_bytes()
+            if path.suffix == ".py":  # a Windows checkout must not look like changed code
+                data = data.replace(b"\r\n", b"\n")
+            archive.writestr(info, data)
     return buffer.getvalue()
 
 

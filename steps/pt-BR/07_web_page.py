@@ -201,7 +201,7 @@ print("Join at once: ", f"{website}?name=Ana")
 # forma assíncrona (`InvocationType="Event"`: o Lambda enfileira o evento e responde na hora, então o
 # handshake não atrasa). Essa segunda execução espera até o socket abrir e envia a lista de membros só para
 # quem acabou de chegar. É por isso que a política do notebook 01 permite à função do IAM invocar a função
-# do `$connect` (e só ela). Todos os outros recebem exatamente o que já recebiam: "Ana joined the chat" e a
+# do `$connect` (e só ela). Todos os outros recebem exatamente o que já recebiam: "Ana entrou no chat" e a
 # nova lista.
 #
 # ## O front end em React do curso
