@@ -5,6 +5,7 @@ from __future__ import annotations
 import jupytext
 import nbformat
 
+from .i18n import _
 from .steps import STEPS, Step
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
@@ -40,7 +41,7 @@ def write_all() -> list[str]:
 
 def main() -> int:
     for path in write_all():
-        print("wrote", path)
+        print(_("wrote {path}").format(path=path))
     return 0
 
 
