@@ -213,7 +213,7 @@ class Chat:
         self.out.line(f"  {self.out.member(name)} → {action}")
 
     def send(self, name: str, payload: dict[str, str]) -> None:
-        self.say(name, json.dumps(payload))
+        self.say(name, json.dumps(payload, ensure_ascii=False))  # "Olá" as the learner wrote it, not "Ol\u00e1"
         self.members[name].send(payload)
         routes = self.session.names.routes if self.session is not None else {}
         self._handled_by(payload.get("action", "") if payload.get("action") in routes else "$default")
