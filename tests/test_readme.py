@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCUMENTS = [ROOT / "README.md", ROOT / "docs" / "instructor-guide.md", ROOT / "docs" / "troubleshooting.md"]
+DOCUMENTS = [ROOT / "README.md", ROOT / "docs" / "instructor-guide.md", ROOT / "docs" / "troubleshooting.md",
+             ROOT / "docs" / "translating.md"]
 
 CODE = re.compile(r"```[^\n]*\n(.*?)```|`([^`\n]+)`", re.DOTALL)
 MAKE = re.compile(r"(?:^|[\s;(])make((?:\s+[A-Z_]+=\S+)*)\s+([a-z][\w-]*)")
