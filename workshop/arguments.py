@@ -35,6 +35,3 @@ def use_learner_language() -> None:
     which falls back to argparse's English for any text it does not know."""
     argparse._ = _  # type: ignore[attr-defined]
     argparse.ngettext = ngettext  # type: ignore[attr-defined]
-
-
-use_learner_language()
