@@ -22,8 +22,8 @@ POT = LOCALE / "workshop.pot"
 PO = LOCALE / "pt_BR" / "LC_MESSAGES" / "workshop.po"
 MO = LOCALE / "pt_BR" / "LC_MESSAGES" / "workshop.mo"
 
-# Calls whose string arguments the learner reads (besides print() and raise).
-SHOWN_BY = {"ok", "fail", "line", "heading", "expect", "note", "problem", "show", "say", "add",
+# Calls whose string arguments the learner reads (besides print(), raise and return).
+SHOWN_BY = {"ok", "fail", "line", "heading", "expect", "note", "problem", "show", "say", "add", "append",
             "UsageError", "ArgumentParser", "add_argument", "add_parser"}
 WRAPPERS = {"_", "N_", "ngettext"}
 # Two words in a row: prose a learner reads (a color name, a separator or a lone placeholder is not).
@@ -39,6 +39,7 @@ ALLOWED = {
     ("demo.py", "    make chat NAME=Ana ARGS=\"--url \""): "a command the learner types",
     ("demo.py", "    python -m workshop chat --url  --name Ana"): "a command the learner types",
     ("chat_client.py", "python -m workshop chat"): "a command name (argparse's prog)",
+    ("checks.py", "<CheckResult step : / passed>"): "a repr, for developers (a notebook shows the report instead)",
 }
 
 
@@ -138,7 +139,7 @@ def _unwrapped_texts(node: ast.AST):
 
 
 def unwrapped_messages(path: Path) -> list[tuple[int, str]]:
-    """(line, text) of each prose literal that print(), raise or a showing call receives unwrapped."""
+    """(line, text) of each prose literal that print(), raise, return or a showing call receives unwrapped."""
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         shown: list[ast.AST] = []
@@ -148,6 +149,8 @@ def unwrapped_messages(path: Path) -> list[tuple[int, str]]:
                 shown += [k.value for k in node.keywords if k.arg == "prog"]
         elif isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
             shown = [*node.exc.args]
+        elif isinstance(node, ast.Return) and node.value is not None:
+            shown = [node.value]
         for argument in shown:
             for text in _unwrapped_texts(argument):
                 if PROSE.search(text) and (path.name, text) not in ALLOWED:
@@ -164,8 +167,10 @@ def test_what_the_workshop_prints_or_raises_goes_through_the_catalog():
 def test_the_guard_finds_an_unwrapped_message(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text('print(f"The table {name} is missing")\nraise ValueError("no such step")\n'
-                      'print(_("The table {name} is missing").format(name=name))\nout.line("  " + _("Legend:"))\n')
-    assert sorted(line for line, _text in unwrapped_messages(sample)) == [1, 2]
+                      'print(_("The table {name} is missing").format(name=name))\nout.line("  " + _("Legend:"))\n'
+                      'def f():\n    return "the role exists" if ok else _("the role is missing")\n'
+                      'problems.append(f"state {state} is wrong")\nout.line(palette.paint(text, "gray"))\n')
+    assert sorted(line for line, _text in unwrapped_messages(sample)) == [1, 2, 6, 7]
 
 
 # -- the learner's language, end to end ---------------------------------------------------------

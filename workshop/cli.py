@@ -147,8 +147,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         note = context_note(session)
         if note:
             print(note)
-    for kind, name, _unused in resources:
-        print(f"  {_(kind):9} {name}")
+    width = max((len(_(kind)) for kind, _name, _id in resources), default=0)  # "log group" in English
+    for kind, name, _id in resources:
+        print(f"  {_(kind):{width}} {name}")
     from . import lookup
 
     url = lookup.websocket_url(session)
