@@ -147,7 +147,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         note = context_note(session)
         if note:
             print(note)
-    width = max((len(_(kind)) for kind, _name, _id in resources), default=0)  # "log group" in English
+    width = max([9, *(len(_(kind)) for kind, _name, _id in resources)])  # 9: "log group", the longest in English
     for kind, name, _id in resources:
         print(f"  {_(kind):{width}} {name}")
     from . import lookup
