@@ -215,3 +215,15 @@ def test_a_check_speaks_the_learners_language(cloud, language, expected):
     assert checked.returncode == 1, checked.stdout + checked.stderr
     for line in expected:
         assert line in checked.stdout, checked.stdout
+
+
+def test_the_terminal_chat_client_speaks_portuguese(monkeypatch):
+    from workshop.chat_client import UsageError, describe_close, parse_line
+
+    monkeypatch.setenv("WORKSHOP_LANG", "pt-BR")
+    with pytest.raises(UsageError, match=r"^escreva /to NOME mensagem, por exemplo: /to Bob até às 5$"):
+        parse_line("/to", [])
+    assert describe_close(b"") == "fechada pelo servidor"
+    monkeypatch.delenv("WORKSHOP_LANG")
+    with pytest.raises(UsageError, match=r"^write /to NAME message, for example: /to Bob see you at 5$"):
+        parse_line("/to", [])
