@@ -164,6 +164,29 @@ def test_what_the_workshop_prints_or_raises_goes_through_the_catalog():
     assert not found, "wrap these in _() (or add them to ALLOWED with a reason):\n" + "\n".join(found)
 
 
+# _(variable) translates a text marked elsewhere: (file, variable) -> where it is marked.
+MARKED_ELSEWHERE = {("cli.py", "kind"): "cleanup.find_leftovers marks the resource kinds with N_()",
+                    ("checks.py", "kind"): "cleanup.find_leftovers marks the resource kinds with N_()"}
+
+
+def unmarked_constants(path: Path) -> list[tuple[int, str]]:
+    """_(NAME) where NAME is not a module constant marked with N_(): pybabel would never extract its text."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    marked = {target.id for node in tree.body if isinstance(node, ast.Assign)
+              and isinstance(node.value, ast.Call) and _call_name(node.value) == "N_"
+              for target in node.targets if isinstance(target, ast.Name)}
+    return [(node.lineno, node.args[0].id) for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and _call_name(node) == "_" and node.args
+            and isinstance(node.args[0], ast.Name) and node.args[0].id not in marked
+            and (path.name, node.args[0].id) not in MARKED_ELSEWHERE]
+
+
+def test_texts_translated_by_name_are_marked_for_the_catalog():
+    found = [f"workshop/{path.relative_to(WORKSHOP)}:{line}: _({name})"
+             for path in sorted(WORKSHOP.rglob("*.py")) for line, name in unmarked_constants(path)]
+    assert not found, "define these as NAME = N_(\"...\") (or add them to MARKED_ELSEWHERE):\n" + "\n".join(found)
+
+
 def test_the_guard_finds_an_unwrapped_message(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text('print(f"The table {name} is missing")\nraise ValueError("no such step")\n'
@@ -171,6 +194,8 @@ def test_the_guard_finds_an_unwrapped_message(tmp_path):
                       'def f():\n    return "the role exists" if ok else _("the role is missing")\n'
                       'problems.append(f"state {state} is wrong")\nout.line(palette.paint(text, "gray"))\n')
     assert sorted(line for line, _text in unwrapped_messages(sample)) == [1, 2, 6, 7]
+    sample.write_text('HELP = N_("the help")\nLEGEND = "the legend"\nprint(_(HELP))\nprint(_(LEGEND))\n')
+    assert unmarked_constants(sample) == [(4, "LEGEND")]
 
 
 # -- the learner's language, end to end ---------------------------------------------------------
