@@ -11,7 +11,7 @@ endif
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv test lint demo local lab deploy destroy chat web bench translations-chat clean
+.PHONY: help venv test lint demo local lab deploy destroy chat web bench translations translations-chat clean
 
 help:
 	@echo "make demo     run the whole workshop as one demo on a private local cloud"
@@ -23,6 +23,7 @@ help:
 	@echo "make chat NAME=Alice   join the deployed chat from the terminal"
 	@echo "make web     open the chat's web page (step 07) in the default browser"
 	@echo "make bench    run the benchmarks (they print figures)"
+	@echo "make translations   extract, merge and compile the message catalogs (docs/translating.md)"
 	@echo "make translations-chat   refresh the chat functions' catalog (lambda_functions/locale/)"
 
 $(STAMP): requirements.txt
@@ -69,3 +70,14 @@ translations-chat: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# The workshop's messages in every language (docs/translating.md): extract the .pot from workshop/, merge it
+# into each language's .po (new messages come empty, changed ones fuzzy), compile the .po files to .mo.
+LOCALE := workshop/locale
+PYBABEL := $(BIN)/pybabel
+translations: $(STAMP)
+	$(PYBABEL) extract --no-location --sort-output --add-comments=Translators: --width 120 \
+		--project "serverless chat workshop" --copyright-holder "the workshop's authors" \
+		-F $(LOCALE)/babel.cfg -o $(LOCALE)/workshop.pot workshop
+	$(PYBABEL) update --ignore-obsolete --width 120 -i $(LOCALE)/workshop.pot -d $(LOCALE) -D workshop
+	$(PYBABEL) compile --statistics -d $(LOCALE) -D workshop

@@ -17,6 +17,9 @@ for _name in ("AWS_ENDPOINT_URL", "WORKSHOP_TARGET", "AWS_PROFILE"):
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+# Messages in English whatever the machine's locale; a test that wants Portuguese sets WORKSHOP_LANG itself.
+os.environ.pop("WORKSHOP_LANG", None)
+os.environ["LANGUAGE"] = "en"
 # What the workshop remembers between commands (a running demo, deployed prefixes) goes to a folder of the
 # test run, never to the learner's .workshop/ (set before anything imports workshop.background_cloud).
 if "WORKSHOP_STATE_DIR" not in os.environ:

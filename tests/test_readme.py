@@ -21,6 +21,7 @@ DOCUMENTS = [ROOT / name for name in (
     "README.md", "README.pt-BR.md",
     "docs/instructor-guide.md", "docs/instructor-guide.pt-BR.md",
     "docs/troubleshooting.md", "docs/troubleshooting.pt-BR.md",
+    "docs/translating.md",
 )]
 WRITTEN = [document for document in DOCUMENTS if document.is_file()]
 

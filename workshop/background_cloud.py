@@ -11,6 +11,8 @@ from pathlib import Path
 
 from local_cloud import control
 
+from .i18n import _
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_HOST = "127.0.0.1"
 # WORKSHOP_LOCAL_PORT and WORKSHOP_STATE_DIR move the background cloud (tests use a free port and a temp dir).
@@ -36,19 +38,22 @@ class CloudStatus:
 
     def describe(self) -> str:
         if self.running:
-            started = f" (pid {self.pid})" if self.pid else " (started outside the workshop)"
-            return f"local cloud running at {self.url}{started}; log: {self.log_path}"
+            if self.pid:
+                return _("local cloud running at {url} (pid {pid}); log: {log}").format(
+                    url=self.url, pid=self.pid, log=self.log_path)
+            return _("local cloud running at {url} (started outside the workshop); log: {log}").format(
+                url=self.url, log=self.log_path)
         if self.port_taken:
             return port_taken_message()
-        return f"local cloud not running at {self.url}; it starts by itself when a step needs it"
+        return _("local cloud not running at {url}; it starts by itself when a step needs it").format(url=self.url)
 
 
 def port_taken_message() -> str:
-    return (
-        f"Port {DEFAULT_PORT} is taken by something that is not the workshop's local cloud. Stop that "
-        f"program, or run your own cloud elsewhere (python -m local_cloud --port 4567) and point the "
-        f"workshop at it with AWS_ENDPOINT_URL=http://127.0.0.1:4567."
-    )
+    return _(
+        "Port {port} is taken by something that is not the workshop's local cloud. Stop that "
+        "program, or run your own cloud elsewhere (python -m local_cloud --port 4567) and point the "
+        "workshop at it with AWS_ENDPOINT_URL=http://127.0.0.1:4567."
+    ).format(port=DEFAULT_PORT)
 
 
 def health(url: str = DEFAULT_URL, timeout: float = 2.0) -> dict[str, object] | None:
@@ -109,10 +114,9 @@ def ensure_running(startup_timeout: float = 90.0) -> CloudStatus:
         if process.poll() is not None:
             break
         time.sleep(0.2)
-    raise LocalCloudError(
-        f"The local cloud did not start (see {LOG_PATH}). Try it in the foreground to see why: "
-        f"python -m local_cloud"
-    )
+    raise LocalCloudError(_(
+        "The local cloud did not start (see {log}). Try it in the foreground to see why: python -m local_cloud"
+    ).format(log=LOG_PATH))
 
 
 def stop(timeout: float = 30.0) -> bool:
@@ -123,7 +127,7 @@ def stop(timeout: float = 30.0) -> bool:
         control.send(DEFAULT_URL, "shutdown")
     except control.ControlError as error:
         if health(DEFAULT_URL, timeout=0.5) is not None:  # not just a connection closed while answering
-            raise LocalCloudError(f"Could not stop the local cloud: {error}") from None
+            raise LocalCloudError(_("Could not stop the local cloud: {error}").format(error=error)) from None
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and health(DEFAULT_URL, timeout=0.5) is not None:
         time.sleep(0.2)

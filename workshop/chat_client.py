@@ -17,16 +17,18 @@ from typing import Any, TextIO
 
 import websocket
 
+from workshop.arguments import use_learner_language
+from workshop.i18n import N_, _
 from workshop.transcript import Palette, colors_enabled, frame_kind, printable, render_frame, terminal_is_interactive
 
-HELP = """\
+HELP = N_("""\
 Type a message and press Enter to send it to everyone. Commands:
   /to NAME message    a private message to one member ("quotes" for names with spaces)
   /bot message        a public message that the chat bot answers
   /name NEW           change your name
   /who                who is in the chat
   /help               this help
-  /quit               leave (Ctrl-C works too)"""
+  /quit               leave (Ctrl-C works too)""")
 
 FIRST_RETRY_SECONDS = 0.5
 MAX_RETRY_SECONDS = 10.0
@@ -52,12 +54,12 @@ def split_recipient(rest: str, members: list[str]) -> tuple[str, str]:
     if rest.startswith('"'):
         name, quote, message = rest[1:].partition('"')
         if not quote:
-            raise UsageError('a quoted name needs its closing quote: /to "Ana Maria" hello')
+            raise UsageError(_('a quoted name needs its closing quote: /to "Ana Maria" hello'))
         return name.strip(), message.strip()
     for member in sorted(members, key=len, reverse=True):
         if rest.lower().startswith(member.lower() + " "):
             return member, rest[len(member):].strip()
-    name, _, message = rest.partition(" ")
+    name, _space, message = rest.partition(" ")
     return name, message.strip()
 
 
@@ -68,26 +70,27 @@ def parse_line(line: str, members: list[str]) -> Command:
         return Command("nothing")
     if not text.startswith("/"):
         return Command("send", {"action": "sendPublic", "message": text})
-    word, _, rest = text.partition(" ")
+    word, _space, rest = text.partition(" ")
     word, rest = word.lower(), rest.strip()
     if word == "/to":
         name, message = split_recipient(rest, members)
         if not name or not message:
-            raise UsageError("write /to NAME message, for example: /to Bob see you at 5")
+            raise UsageError(_("write /to NAME message, for example: /to Bob see you at 5"))
         return Command("send", {"action": "sendPrivate", "to": name, "message": message})
     if word == "/bot":
         if not rest:
-            raise UsageError("write /bot message, for example: /bot help")
+            raise UsageError(_("write /bot message, for example: /bot help"))
         return Command("send", {"action": "sendBot", "message": rest})
     if word == "/name":
         if not rest:
-            raise UsageError("write /name NEW, for example: /name Alice")
+            raise UsageError(_("write /name NEW, for example: /name Alice"))
         return Command("send", {"action": "setName", "name": rest})
     if word in ("/who", "/help", "/quit"):
         return Command(word[1:])
     if word == "/exit":
         return Command("quit")
-    raise UsageError(f"unknown command {word}; type /help for the list (a message cannot start with '/')")
+    raise UsageError(_("unknown command {command}; type /help for the list (a message cannot start with '/')").format(
+        command=word))
 
 
 def join_url(url: str, name: str) -> str:
@@ -180,7 +183,7 @@ class ChatClient:
         """Connect for the first time; errors go to the caller, who explains them."""
         self._ws = websocket.create_connection(join_url(self.url, self.name), timeout=CONNECT_TIMEOUT_SECONDS)
         self._ws.settimeout(None)  # wait for messages as long as it takes
-        self.console.note(f"connected to {self.url} as {self.name}. Type /help for commands.")
+        self.console.note(_("connected to {url} as {name}. Type /help for commands.").format(url=self.url, name=self.name))
         self._ask_for_members()
 
     def start_receiving(self) -> None:
@@ -195,13 +198,13 @@ class ChatClient:
         deadline = time.monotonic() + self.give_up_seconds
         while not self._stopping.is_set():
             pause = min(delay + random.uniform(0, delay / 4), max(deadline - time.monotonic(), 0.0))
-            self.console.note(f"reconnecting in {pause:.1f} s...")
+            self.console.note(_("reconnecting in {seconds:.1f} s...").format(seconds=pause))
             if self._stopping.wait(pause):
                 return False
             try:
                 ws = websocket.create_connection(join_url(self.url, self.name), timeout=CONNECT_TIMEOUT_SECONDS)
             except (OSError, websocket.WebSocketException) as error:
-                self.console.problem(f"could not reconnect: {describe_error(error)}")
+                self.console.problem(_("could not reconnect: {error}").format(error=describe_error(error)))
                 if self._moved():
                     delay = FIRST_RETRY_SECONDS
                     continue
@@ -213,7 +216,7 @@ class ChatClient:
             ws.settimeout(None)
             with self._send_lock:
                 self._ws = ws
-            self.console.note(f"reconnected as {self.name}")
+            self.console.note(_("reconnected as {name}").format(name=self.name))
             self._ask_for_members()
             self._flush_outbox()
             return True
@@ -226,7 +229,7 @@ class ChatClient:
         url = self.relocate()
         if url is None or url == self.url:
             return False
-        self.console.note(f"the chat has a new URL (deployed again): {url}")
+        self.console.note(_("the chat has a new URL (deployed again): {url}").format(url=url))
         self.url = url
         return True
 
@@ -234,16 +237,17 @@ class ChatClient:
         seconds = self.give_up_seconds
         how_long = f"{seconds / 60:g} min" if seconds >= 120 else f"{seconds:.0f} s"
         if self.relocate is not None:
-            hint = ("If the local cloud restarted, it forgot the chat: deploy it again (python -m workshop deploy), "
-                    "then join again.")
+            hint = _("If the local cloud restarted, it forgot the chat: deploy it again (python -m workshop deploy), "
+                     "then join again.")
         else:
-            hint = "If the chat was deployed again, its URL changed: python -m workshop status shows the new one."
-        self.console.problem(f"gave up: the chat could not be reached for {how_long} ({reason}). {hint}")
+            hint = _("If the chat was deployed again, its URL changed: python -m workshop status shows the new one.")
+        self.console.problem(_("gave up: the chat could not be reached for {how_long} ({reason}). {hint}").format(
+            how_long=how_long, reason=reason, hint=hint))
         unsent = self.unsent_lines()
         if unsent:
-            self.console.problem("not sent (copy what you need): " + " | ".join(unsent))
+            self.console.problem(_("not sent (copy what you need): {lines}").format(lines=" | ".join(unsent)))
         self.gave_up.set()  # before the prompt below: the Enter it asks for must find the client given up
-        self.console.problem("press Enter to leave")
+        self.console.problem(_("press Enter to leave"))
 
     def unsent_lines(self) -> list[str]:
         with self._send_lock:
@@ -261,7 +265,7 @@ class ChatClient:
             reason = self._receive_until_closed()
             if self._stopping.is_set():
                 return
-            self.console.problem(f"connection lost ({reason})")
+            self.console.problem(_("connection lost ({reason})").format(reason=reason))
             with self._send_lock:
                 self._ws = None
             if not self._reconnect():
@@ -314,7 +318,7 @@ class ChatClient:
                     pass
             self._outbox.append(payload)
             self._drained.clear()
-        self.console.note("not connected right now: it will be sent after the reconnect")
+        self.console.note(_("not connected right now: it will be sent after the reconnect"))
 
     def _flush_outbox(self) -> None:
         with self._send_lock:
@@ -347,7 +351,8 @@ def describe_error(error: BaseException) -> str:
     if isinstance(error, websocket.WebSocketBadStatusException):
         body = (error.resp_body or b"").decode("utf-8", errors="replace").strip()
         # $connect refuses a taken (409) or invalid (400) ?name= before the socket opens; its body says why.
-        return f"the server refused the connection with HTTP {error.status_code}" + (f": {printable(body)}" if body else "")
+        refused = _("the server refused the connection with HTTP {status}").format(status=error.status_code)
+        return refused + (f": {printable(body)}" if body else "")
     return str(error) or type(error).__name__
 
 
@@ -365,10 +370,10 @@ def describe_payload(payload: dict[str, str]) -> str:
 
 def describe_close(data: bytes) -> str:
     if len(data) < 2:
-        return "closed by the server"
+        return _("closed by the server")
     code = int.from_bytes(data[:2], "big")
     reason = data[2:].decode("utf-8", errors="replace")
-    return f"closed by the server with code {code}" + (f": {reason}" if reason else "")
+    return _("closed by the server with code {code}").format(code=code) + (f": {reason}" if reason else "")
 
 
 def run_chat(client: ChatClient, console: Console, read_line: Callable[[], str]) -> int:
@@ -382,7 +387,7 @@ def run_chat(client: ChatClient, console: Console, read_line: Callable[[], str])
                 break
             if client.gave_up.is_set():
                 if line.strip():
-                    console.problem(f"not sent: {line.strip()}")
+                    console.problem(_("not sent: {line}").format(line=line.strip()))
                 break
             try:
                 command = parse_line(line, client.members)
@@ -392,10 +397,11 @@ def run_chat(client: ChatClient, console: Console, read_line: Callable[[], str])
             if command.kind == "quit":
                 break
             if command.kind == "help":
-                for help_line in HELP.splitlines():
+                for help_line in _(HELP).splitlines():
                     console.show(help_line)
             elif command.kind == "who":
-                console.show("in the chat: " + (", ".join(printable(m) for m in client.members) or "nobody yet"))
+                console.show(_("in the chat: {names}").format(
+                    names=", ".join(printable(m) for m in client.members) or _("nobody yet")))
             elif command.kind == "send" and command.payload:
                 client.send(command.payload)
     except KeyboardInterrupt:
@@ -404,21 +410,22 @@ def run_chat(client: ChatClient, console: Console, read_line: Callable[[], str])
         client.close()
         return 1
     if not client.wait_until_sent(5.0):
-        console.problem("not sent, the chat could not be reached (copy what you need): "
-                        + " | ".join(client.unsent_lines()))
+        console.problem(_("not sent, the chat could not be reached (copy what you need): {lines}").format(
+            lines=" | ".join(client.unsent_lines())))
     client.close()
-    console.note("bye")
+    console.note(_("bye"))
     return 0
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    use_learner_language()
     parser = argparse.ArgumentParser(
         prog="python -m workshop chat",
-        description="Join the workshop's chat from a terminal. Type to send to everyone; /help lists the commands.",
+        description=_("Join the workshop's chat from a terminal. Type to send to everyone; /help lists the commands."),
     )
-    parser.add_argument("--name", required=True, help="your name in the chat (1 to 32 characters, unique)")
-    parser.add_argument("--url", help="the chat's WebSocket URL (default: the chat deployed under WORKSHOP_PREFIX)")
-    parser.add_argument("--no-color", action="store_true", help="plain text output (NO_COLOR=1 does the same)")
+    parser.add_argument("--name", required=True, help=_("your name in the chat (1 to 32 characters, unique)"))
+    parser.add_argument("--url", help=_("the chat's WebSocket URL (default: the chat deployed under WORKSHOP_PREFIX)"))
+    parser.add_argument("--no-color", action="store_true", help=_("plain text output (NO_COLOR=1 does the same)"))
     return parser.parse_args(argv)
 
 
@@ -426,7 +433,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     name = args.name.strip()
     if not name:
-        print("Give yourself a name: --name Alice (make chat NAME=Alice).", file=sys.stderr)
+        print(_("Give yourself a name: --name Alice (make chat NAME=Alice)."), file=sys.stderr)
         return 2
     url = args.url
     relocate = None
@@ -440,8 +447,8 @@ def main(argv: list[str] | None = None) -> int:
             print(error, file=sys.stderr)
             return 1
         except Exception as error:  # noqa: BLE001 - any other failure here means "no chat to join yet"
-            print(f"Could not find a deployed chat: {error}", file=sys.stderr)
-            print("Deploy it first (make deploy, or python -m workshop deploy), or pass --url ws://...",
+            print(_("Could not find a deployed chat: {error}").format(error=error), file=sys.stderr)
+            print(_("Deploy it first (make deploy, or python -m workshop deploy), or pass --url ws://..."),
                   file=sys.stderr)
             return 1
         url = location.url
@@ -457,11 +464,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         client.open()
     except (OSError, websocket.WebSocketException) as error:
-        print(f"Could not connect to {url}: {describe_error(error)}", file=sys.stderr)
+        print(_("Could not connect to {url}: {error}").format(url=url, error=describe_error(error)), file=sys.stderr)
         if getattr(error, "status_code", None) in (400, 409):  # $connect refused the name itself
-            print("Choose another name with --name (1 to 32 characters, not taken in this chat).", file=sys.stderr)
+            print(_("Choose another name with --name (1 to 32 characters, not taken in this chat)."), file=sys.stderr)
         else:
-            print("Is the chat deployed and is the local cloud running? Check with: python -m workshop status",
+            print(_("Is the chat deployed and is the local cloud running? Check with: python -m workshop status"),
                   file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass
 
 from . import background_cloud, records
+from .i18n import _
 
 
 class ChatNotFound(RuntimeError):
@@ -28,7 +29,8 @@ def _local_target_chosen() -> bool:
 
 
 def _demo_location(demo: records.DemoCloud, why: str) -> ChatLocation:
-    return ChatLocation(demo.url, f"{why}: joining the chat of the demo (make demo ARGS=--keep) at {demo.url}")
+    return ChatLocation(demo.url, _("{why}: joining the chat of the demo (make demo ARGS=--keep) at {url}").format(
+        why=why, url=demo.url))
 
 
 def locate() -> ChatLocation:
@@ -41,19 +43,19 @@ def locate() -> ChatLocation:
     demo = records.running_demo()
     if not cloud.running:
         if demo is not None:
-            return _demo_location(demo, f"no local cloud runs at {cloud.url}")
+            return _demo_location(demo, _("no local cloud runs at {url}").format(url=cloud.url))
         if cloud.port_taken:
             raise ChatNotFound(background_cloud.port_taken_message())
-        raise ChatNotFound(
-            f"No local cloud is running at {cloud.url}, so there is no chat to join. Deploy yours "
+        raise ChatNotFound(_(
+            "No local cloud is running at {url}, so there is no chat to join. Deploy yours "
             "(make deploy, or python -m workshop deploy), or run `make demo ARGS=--keep` and join with the URL "
-            "it prints.")
+            "it prints.").format(url=cloud.url))
     try:
         return ChatLocation(describe().url)
     except NotDeployed:
         if demo is None:
             raise
-        return _demo_location(demo, "your prefix has no chat on the local cloud")
+        return _demo_location(demo, _("your prefix has no chat on the local cloud"))
 
 
 def relocate() -> str | None:

@@ -10,6 +10,8 @@ from typing import Any
 
 import websocket
 
+from .i18n import _
+
 FRAME_KEYS = ("members", "publicMessage", "privateMessage", "systemMessage")
 
 
@@ -61,9 +63,9 @@ def can_connect(url: str, timeout: float = 10.0) -> str | None:
     try:
         client = websocket.create_connection(url, timeout=timeout)
     except websocket.WebSocketBadStatusException as error:
-        return f"the handshake was refused with HTTP {error.status_code}"
+        return _("the handshake was refused with HTTP {status}").format(status=error.status_code)
     except (OSError, websocket.WebSocketException) as error:
-        return f"cannot connect: {error}"
+        return _("cannot connect: {error}").format(error=error)
     client.close()
     return None
 
@@ -81,17 +83,19 @@ def probe_chat(url: str, timeout: float = 10.0) -> list[tuple[str, str | None]]:
         clients.append(b)
         b.send(json.dumps({"action": "setName", "name": second}))
         joined = wait_for(a, lambda f: second in f.get("members", []), timeout)
-        results.append((f"{second} joined and {first} got the members list", None if joined else "no members update"))
+        results.append((_("{second} joined and {first} got the members list").format(second=second, first=first),
+                        None if joined else _("no members update")))
         a.send(json.dumps({"action": "sendPublic", "message": f"ping {tag}"}))
         public = wait_for(b, lambda f: f"ping {tag}" in str(f.get("publicMessage", "")), timeout)
-        results.append(("a public message reached the other member", None if public else "nothing arrived"))
+        results.append((_("a public message reached the other member"), None if public else _("nothing arrived")))
         a.send(json.dumps({"action": "sendPrivate", "to": second, "message": f"psst {tag}"}))
         private = wait_for(b, lambda f: f"psst {tag}" in str(f.get("privateMessage", "")), timeout)
-        results.append(("a private message reached its recipient", None if private else "nothing arrived"))
+        results.append((_("a private message reached its recipient"), None if private else _("nothing arrived")))
     except websocket.WebSocketBadStatusException as error:
-        results.append(("members can connect", f"the handshake was refused with HTTP {error.status_code}"))
+        results.append((_("members can connect"),
+                        _("the handshake was refused with HTTP {status}").format(status=error.status_code)))
     except (OSError, websocket.WebSocketException) as error:
-        results.append(("the chat answered", f"{type(error).__name__}: {error}"))
+        results.append((_("the chat answered"), f"{type(error).__name__}: {error}"))
     finally:
         for client in clients:
             client.close()

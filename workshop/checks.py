@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import lookup
+from .i18n import _
 from .language import current_language
 from .naming import ROUTES, WORKSHOP_TAG
 from .packaging import PackagingError, build_zip, code_sha256
@@ -26,7 +27,7 @@ class CheckItem:
     def line(self) -> str:
         if self.ok:
             return f"✅ {self.what}"
-        return f"❌ {self.what}\n   ↳ fix: {self.fix}" if self.fix else f"❌ {self.what}"
+        return f"❌ {self.what}\n   ↳ " + _("fix: {fix}").format(fix=self.fix) if self.fix else f"❌ {self.what}"
 
 
 @dataclass
@@ -47,8 +48,9 @@ class CheckResult:
         return self.ok
 
     def report(self) -> str:
-        title = f"Check {self.step} · {STEP_TITLES.get(self.step, '')}"
-        verdict = "done" if self.ok else f"{len(self.failures)} of {len(self.items)} items to fix"
+        title = _("Check {step}").format(step=self.step) + f" · {_(STEP_TITLES[self.step]) if self.step in STEP_TITLES else ''}"
+        verdict = _("done") if self.ok else _("{failed} of {total} items to fix").format(
+            failed=len(self.failures), total=len(self.items))
         return "\n".join([f"{title}: {verdict}", *(item.line() for item in self.items)])
 
     def _ipython_display_(self) -> None:
@@ -83,7 +85,11 @@ class _Collector:
 
 
 def _rerun(step: str) -> str:
-    return f"run step {step_label(step)} again (notebook or `python steps/{step_label(step)}.py`)"
+    return _("run step {label} again (notebook or `python steps/{label}.py`)").format(label=step_label(step))
+
+
+def _section(number: int) -> str:
+    return _("section {number} of {rerun}").format(number=number, rerun=_rerun("07"))
 
 
 def _tags_ok(tags: dict[str, str] | None, prefix: str) -> bool:
@@ -94,27 +100,27 @@ def _tags_ok(tags: dict[str, str] | None, prefix: str) -> bool:
 # -- the checks, one per step ------------------------------------------------------------------
 
 def check_00(session: WorkshopSession, c: _Collector) -> None:
-    c.add(sys.version_info >= (3, 10), f"Python {sys.version.split()[0]} (3.10 or newer)",
-          "install Python 3.10+ and recreate .venv (make clean && make lab)")
+    c.add(sys.version_info >= (3, 10), _("Python {version} (3.10 or newer)").format(version=sys.version.split()[0]),
+          _("install Python 3.10+ and recreate .venv (make clean && make lab)"))
     for module in ("boto3", "websocket", "jupytext"):
         try:
             version = getattr(__import__(module), "__version__", "?")
-            c.add(True, f"{module} {version} installed")
+            c.add(True, _("{module} {version} installed").format(module=module, version=version))
         except ImportError:
-            c.add(False, f"{module} is missing", "pip install -r requirements.txt (inside .venv)")
-    c.add(bool(session.account_id), f"{session.describe()}", "see the target section of notebook 00")
+            c.add(False, _("{module} is missing").format(module=module), _("pip install -r requirements.txt (inside .venv)"))
+    c.add(bool(session.account_id), f"{session.describe()}", _("see the target section of notebook 00"))
     try:
         for route in ROUTES:
             build_zip(route)
-        c.add(True, "the 7 handler modules and chat_shared.py are in lambda_functions/")
+        c.add(True, _("the 7 handler modules and chat_shared.py are in lambda_functions/"))
     except PackagingError as error:
-        c.add(False, "handler code present", str(error))
+        c.add(False, _("handler code present"), str(error))
 
 
 def check_01(session: WorkshopSession, c: _Collector) -> None:
     names = session.names
     role = lookup.role(session)
-    if not c.add(role is not None, f"IAM role {names.role} exists", _rerun("01")):
+    if not c.add(role is not None, _("IAM role {role} exists").format(role=names.role), _rerun("01")):
         return
     trust = role["AssumeRolePolicyDocument"]
     if isinstance(trust, str):
@@ -123,46 +129,49 @@ def check_01(session: WorkshopSession, c: _Collector) -> None:
 
         trust = json.loads(urllib.parse.unquote(trust))
     principals = [s.get("Principal", {}).get("Service") for s in trust.get("Statement", [])]
-    c.add("lambda.amazonaws.com" in principals, "the role trusts lambda.amazonaws.com (Lambda may use it)",
-          "the trust policy must allow sts:AssumeRole for the service lambda.amazonaws.com; " + _rerun("01"))
+    c.add("lambda.amazonaws.com" in principals, _("the role trusts lambda.amazonaws.com (Lambda may use it)"),
+          _("the trust policy must allow sts:AssumeRole for the service lambda.amazonaws.com; ") + _rerun("01"))
     tags = {t["Key"]: t["Value"] for t in session.client("iam").list_role_tags(RoleName=names.role)["Tags"]}
-    c.add(_tags_ok(tags, session.prefix), f"the role is tagged workshop={WORKSHOP_TAG}, learner={session.prefix}",
+    c.add(_tags_ok(tags, session.prefix),
+          _("the role is tagged workshop={tag}, learner={prefix}").format(tag=WORKSHOP_TAG, prefix=session.prefix),
           _rerun("01"))
     policies = lookup.role_policies(session)
     document = policies.get(names.role_policy)
-    if c.add(document is not None, f"inline policy {names.role_policy} is attached", _rerun("01")):
+    if c.add(document is not None, _("inline policy {policy} is attached").format(policy=names.role_policy),
+             _rerun("01")):
         own = [f":{session.region}:{session.account_id}:table/{names.table}",
                *(f":{session.region}:{session.account_id}:log-group:{group}:" for group in names.every_log_group),
                f":{session.region}:{session.account_id}:function:{names.function('$connect')}"]
         problems = policy_problems(document, own)
-        c.add(not problems, "it is least privilege: named actions on this table, its index, the log groups and the $connect function only",
+        c.add(not problems, _("it is least privilege: named actions on this table, its index, the log groups and the "
+                              "$connect function only"),
               "; ".join(problems))
 
 
 def check_02(session: WorkshopSession, c: _Collector) -> None:
     names = session.names
     table = lookup.table(session)
-    if not c.add(table is not None, f"DynamoDB table {names.table} exists", _rerun("02")):
+    if not c.add(table is not None, _("DynamoDB table {table} exists").format(table=names.table), _rerun("02")):
         return
-    c.add(table["TableStatus"] == "ACTIVE", f"the table is ACTIVE (now {table['TableStatus']})",
-          "wait a few seconds and run this check again")
+    c.add(table["TableStatus"] == "ACTIVE", _("the table is ACTIVE (now {status})").format(status=table["TableStatus"]),
+          _("wait a few seconds and run this check again"))
     keys = {k["AttributeName"]: k["KeyType"] for k in table["KeySchema"]}
-    c.add(keys == {"connectionId": "HASH"}, "its key is connectionId (a string)",
-          f"delete the table (run step 10) and {_rerun('02')}: a key cannot be changed")
+    c.add(keys == {"connectionId": "HASH"}, _("its key is connectionId (a string)"),
+          _("delete the table (run step 10) and {rerun}: a key cannot be changed").format(rerun=_rerun("02")))
     billing = table.get("BillingModeSummary", {}).get("BillingMode")
-    c.add(billing == "PAY_PER_REQUEST", "it bills on demand (no capacity to pay for when idle)",
+    c.add(billing == "PAY_PER_REQUEST", _("it bills on demand (no capacity to pay for when idle)"),
           "update_table(BillingMode='PAY_PER_REQUEST')")
     indexes = {i["IndexName"]: i for i in table.get("GlobalSecondaryIndexes", [])}
     index = indexes.get(names.name_index)
     ok = index is not None and [k["AttributeName"] for k in index["KeySchema"]] == ["nameKey"] \
         and index["Projection"]["ProjectionType"] == "ALL"
-    c.add(ok, f"index {names.name_index} on nameKey (projection ALL) exists",
-          f"delete the table (run step 10) and {_rerun('02')}")
+    c.add(ok, _("index {index} on nameKey (projection ALL) exists").format(index=names.name_index),
+          _("delete the table (run step 10) and {rerun}").format(rerun=_rerun("02")))
     if index is not None:
-        c.add(index.get("IndexStatus", "ACTIVE") == "ACTIVE", "the index is ACTIVE", "wait and check again")
+        c.add(index.get("IndexStatus", "ACTIVE") == "ACTIVE", _("the index is ACTIVE"), _("wait and check again"))
     tags = {t["Key"]: t["Value"] for t in session.client("dynamodb").list_tags_of_resource(
         ResourceArn=table["TableArn"])["Tags"]}
-    c.add(_tags_ok(tags, session.prefix), "the table is tagged for this learner", _rerun("02"))
+    c.add(_tags_ok(tags, session.prefix), _("the table is tagged for this learner"), _rerun("02"))
 
 
 def check_03(session: WorkshopSession, c: _Collector) -> None:
@@ -170,47 +179,50 @@ def check_03(session: WorkshopSession, c: _Collector) -> None:
     role = lookup.role(session)
     for route, function_name in names.functions.items():
         found = lookup.function(session, function_name)
-        if not c.add(found is not None, f"function {function_name} ({route}) exists", _rerun("03")):
+        if not c.add(found is not None, _("function {function} ({route}) exists").format(function=function_name, route=route),
+                     _rerun("03")):
             continue
         config = found["Configuration"]
         problems = []
         if config.get("State", "Active") != "Active":
-            problems.append(f"state {config.get('State')}")
+            problems.append(_("state {state}").format(state=config.get("State")))
         if config.get("LastUpdateStatus", "Successful") not in ("Successful", None):
-            problems.append(f"last update {config.get('LastUpdateStatus')}")
+            problems.append(_("last update {status}").format(status=config.get("LastUpdateStatus")))
         if config["Handler"] != names.handler(route):
-            problems.append(f"handler {config['Handler']} instead of {names.handler(route)}")
+            problems.append(_("handler {found} instead of {wanted}").format(found=config["Handler"], wanted=names.handler(route)))
         if role is None or config["Role"] != role["Arn"]:
-            problems.append(f"role {config['Role']} instead of {names.role}")
+            problems.append(_("role {found} instead of {wanted}").format(found=config["Role"], wanted=names.role))
         env = config.get("Environment", {}).get("Variables", {})
         if env.get("CONNECTIONS_TABLE") != names.table or env.get("NAME_INDEX") != names.name_index:
-            problems.append(f"environment {env} lacks CONNECTIONS_TABLE={names.table}, NAME_INDEX={names.name_index}")
+            problems.append(_("environment {env} lacks CONNECTIONS_TABLE={table}, NAME_INDEX={index}").format(
+                env=env, table=names.table, index=names.name_index))
         if env.get("CHAT_LANGUAGE") != current_language():
-            problems.append(f"CHAT_LANGUAGE is {env.get('CHAT_LANGUAGE')!r}, your language is {current_language()!r}"
-                            " (step 03 sets it from WORKSHOP_LANG or the system's language)")
+            problems.append(_("CHAT_LANGUAGE is {found!r}, your language is {wanted!r} (step 03 sets it from "
+                              "WORKSHOP_LANG or the system's language)").format(
+                found=env.get("CHAT_LANGUAGE"), wanted=current_language()))
         try:
             if config["CodeSha256"] != code_sha256(build_zip(route)):
-                problems.append("its code differs from lambda_functions/ (not redeployed since the last edit)")
+                problems.append(_("its code differs from lambda_functions/ (not redeployed since the last edit)"))
         except PackagingError as error:
             problems.append(str(error))
         if not _tags_ok(found.get("Tags"), session.prefix):
-            problems.append("tags missing")
-        c.add(not problems, f"  {function_name} is active, current, configured and tagged",
+            problems.append(_("tags missing"))
+        c.add(not problems, "  " + _("{function} is active, current, configured and tagged").format(function=function_name),
               "; ".join(problems) + f" → {_rerun('03')}")
 
 
 def check_04(session: WorkshopSession, c: _Collector) -> None:
     names = session.names
     apis = lookup.apis_named(session, names.api)
-    if not c.add(len(apis) >= 1, f"WebSocket API {names.api} exists", _rerun("04")):
+    if not c.add(len(apis) >= 1, _("WebSocket API {api} exists").format(api=names.api), _rerun("04")):
         return
-    c.add(len(apis) == 1, f"exactly one API is named {names.api} (found {len(apis)})",
-          "run step 10 to delete them all, then steps 04 and 05 again")
+    c.add(len(apis) == 1, _("exactly one API is named {api} (found {count})").format(api=names.api, count=len(apis)),
+          _("run step 10 to delete them all, then steps 04 and 05 again"))
     api = apis[0]
     api_id = api["ApiId"]
     c.add(api.get("ProtocolType") == "WEBSOCKET" and api.get("RouteSelectionExpression") == "$request.body.action",
-          "it is a WEBSOCKET API routing on $request.body.action", "step 10, then " + _rerun("04"))
-    c.add(_tags_ok(api.get("Tags"), session.prefix), "the API is tagged for this learner", _rerun("04"))
+          _("it is a WEBSOCKET API routing on $request.body.action"), _("step 10, then {rerun}").format(rerun=_rerun("04")))
+    c.add(_tags_ok(api.get("Tags"), session.prefix), _("the API is tagged for this learner"), _rerun("04"))
     routes = lookup.routes(session, api_id)
     integrations = lookup.integrations(session, api_id)
     for route, function_name in names.functions.items():
@@ -220,28 +232,30 @@ def check_04(session: WorkshopSession, c: _Collector) -> None:
         integration = integrations.get(target.removeprefix("integrations/"))
         wired = bool(found and integration and found["Configuration"]["FunctionArn"] in integration.get("IntegrationUri", "")
                      and integration.get("IntegrationType") == "AWS_PROXY")
-        problems = [] if wired else [f"route {route} is not wired to {function_name} with an AWS_PROXY integration"]
+        problems = [] if wired else [_("route {route} is not wired to {function} with an AWS_PROXY integration").format(
+            route=route, function=function_name)]
         problems += permission_problems(lookup.function_policy(session, function_name),
                                         lookup.execute_api_arn(session, api_id, route))
-        c.add(not problems, f"route {route} → {function_name}, which API Gateway may invoke for this route only",
+        c.add(not problems, _("route {route} → {function}, which API Gateway may invoke for this route only").format(
+            route=route, function=function_name),
               "; ".join(problems) + f" → {_rerun('04')}")
     document = lookup.role_policies(session).get(names.manage_connections_policy)
-    if c.add(document is not None, f"the role may post to this API's connections ({names.manage_connections_policy})",
-             _rerun("04")):
+    if c.add(document is not None, _("the role may post to this API's connections ({policy})").format(
+            policy=names.manage_connections_policy), _rerun("04")):
         actions = [a for s in document.get("Statement", []) for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])]
         problems = policy_problems(document, [f":{session.region}:{session.account_id}:{api_id}/"])
         c.add(not problems and actions == ["execute-api:ManageConnections"],
-              "execute-api:ManageConnections is scoped to this API only", "; ".join(problems) or _rerun("04"))
+              _("execute-api:ManageConnections is scoped to this API only"), "; ".join(problems) or _rerun("04"))
 
 
 def check_05(session: WorkshopSession, c: _Collector) -> None:
     names = session.names
     api = lookup.api(session)
-    if not c.add(api is not None, f"WebSocket API {names.api} exists", _rerun("04")):
+    if not c.add(api is not None, _("WebSocket API {api} exists").format(api=names.api), _rerun("04")):
         return
     client = session.client("apigatewayv2")
     stage = lookup.stage(session, api["ApiId"])
-    if not c.add(stage is not None, f"stage {names.stage} exists", _rerun("05")):
+    if not c.add(stage is not None, _("stage {stage} exists").format(stage=names.stage), _rerun("05")):
         return
     deployment_id = stage.get("DeploymentId")
     deployment = None
@@ -250,26 +264,28 @@ def check_05(session: WorkshopSession, c: _Collector) -> None:
             deployment = client.get_deployment(ApiId=api["ApiId"], DeploymentId=deployment_id)
         except client.exceptions.NotFoundException:
             deployment = None
-    c.add(deployment is not None, "the stage serves a deployment (a snapshot of the routes)", _rerun("05"))
+    c.add(deployment is not None, _("the stage serves a deployment (a snapshot of the routes)"), _rerun("05"))
     if deployment is not None:
-        c.add(deployment.get("DeploymentStatus", "DEPLOYED") == "DEPLOYED", "the deployment is DEPLOYED",
+        c.add(deployment.get("DeploymentStatus", "DEPLOYED") == "DEPLOYED", _("the deployment is DEPLOYED"),
               _rerun("05"))
     url = f"{api['ApiEndpoint']}/{names.stage}"
     from .chat_probe import can_connect
 
     error = can_connect(url)
-    c.add(error is None, f"a WebSocket client can connect to {url}",
-          f"{error}. Check the $connect function's log (notebook 06 shows how), then {_rerun('05')}")
+    c.add(error is None, _("a WebSocket client can connect to {url}").format(url=url),
+          _("{error}. Check the $connect function's log (notebook 06 shows how), then {rerun}").format(
+              error=error, rerun=_rerun("05")))
 
 
 def check_06(session: WorkshopSession, c: _Collector) -> None:
     url = lookup.websocket_url(session)
-    if not c.add(url is not None, "the chat has a URL", "run steps 04 and 05"):
+    if not c.add(url is not None, _("the chat has a URL"), _("run steps 04 and 05")):
         return
     from .chat_probe import probe_chat
 
     for what, error in probe_chat(url):
-        c.add(error is None, what, f"{error} → look at the functions' logs in notebook 06, fix, and re-run step 03")
+        c.add(error is None, what,
+              _("{error} → look at the functions' logs in notebook 06, fix, and re-run step 03").format(error=error))
 
 
 WEB_FILES = {"index.html": "text/html", "chat.js": "text/javascript", "labels.js": "text/javascript",
@@ -286,15 +302,15 @@ def check_07(session: WorkshopSession, c: _Collector) -> None:
     s3 = session.client("s3")
     bucket = lookup.website_bucket(session)
     wanted = lookup.website_bucket_name(session)
-    if not c.add(bucket is not None, f"bucket {wanted} exists", _rerun("07")):
+    if not c.add(bucket is not None, _("bucket {bucket} exists").format(bucket=wanted), _rerun("07")):
         return
     tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=bucket)["TagSet"]}
-    c.add(_tags_ok(tags, session.prefix), "the bucket is tagged for this learner", _rerun("07"))
+    c.add(_tags_ok(tags, session.prefix), _("the bucket is tagged for this learner"), _rerun("07"))
     block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
     c.add(not block["BlockPublicPolicy"] and not block["RestrictPublicBuckets"],
-          "Block Public Access lets a public bucket policy work", "section 2 of " + _rerun("07"))
-    c.add(block["BlockPublicAcls"] and block["IgnorePublicAcls"], "public ACLs stay blocked (the policy is enough)",
-          "set BlockPublicAcls and IgnorePublicAcls to True: " + _rerun("07"))
+          _("Block Public Access lets a public bucket policy work"), _section(2))
+    c.add(block["BlockPublicAcls"] and block["IgnorePublicAcls"], _("public ACLs stay blocked (the policy is enough)"),
+          _("set BlockPublicAcls and IgnorePublicAcls to True: {rerun}").format(rerun=_rerun("07")))
     try:
         policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
     except s3.exceptions.ClientError:
@@ -304,32 +320,32 @@ def check_07(session: WorkshopSession, c: _Collector) -> None:
     public_get = [s for s in statements if s.get("Effect") == "Allow" and s.get("Principal") in ("*", {"AWS": "*"})]
     actions = {a for s in public_get for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])}
     c.add(bool(public_get) and actions == {"s3:GetObject"},
-          "the bucket policy lets anyone read the objects (s3:GetObject) and do nothing else",
-          "section 2 of " + _rerun("07"))
+          _("the bucket policy lets anyone read the objects (s3:GetObject) and do nothing else"), _section(2))
     try:
         website = s3.get_bucket_website(Bucket=bucket)
     except s3.exceptions.ClientError:
         website = {}
     c.add(website.get("IndexDocument", {}).get("Suffix") == "index.html",
-          "the bucket is a website whose index document is index.html", "section 3 of " + _rerun("07"))
+          _("the bucket is a website whose index document is index.html"), _section(3))
     for key, content_type in WEB_FILES.items():
         try:
             head = s3.head_object(Bucket=bucket, Key=key)
         except s3.exceptions.ClientError:
-            c.add(False, f"{key} is uploaded", "section 4 of " + _rerun("07"))
+            c.add(False, _("{key} is uploaded").format(key=key), _section(4))
             continue
         local = (PROJECT_ROOT / "web" / key).read_bytes()
         current = head["ETag"].strip('"') == hashlib.md5(local, usedforsecurity=False).hexdigest()
         c.add(head["ContentType"].startswith(content_type) and current,
-              f"{key} is uploaded, current, with Content-Type {content_type}",
-              f"it has {head['ContentType']}" + ("" if current else " and differs from web/") + f": {_rerun('07')}")
+              _("{key} is uploaded, current, with Content-Type {content_type}").format(key=key, content_type=content_type),
+              (_("it has {content_type}: {rerun}") if current else _("it has {content_type} and differs from web/: {rerun}"))
+              .format(content_type=head["ContentType"], rerun=_rerun("07")))
     try:
         config = json.loads(s3.get_object(Bucket=bucket, Key="config.json")["Body"].read())
     except (s3.exceptions.ClientError, ValueError):
         config = {}
     chat_url = lookup.websocket_url(session)
     c.add(chat_url is not None and config.get("websocketUrl") == chat_url,
-          f"config.json points the page at the chat ({chat_url})", "section 5 of " + _rerun("07"))
+          _("config.json points the page at the chat ({url})").format(url=chat_url), _section(5))
     url = lookup.website_url(session, bucket)
     try:
         page = fetch(url)
@@ -337,8 +353,8 @@ def check_07(session: WorkshopSession, c: _Collector) -> None:
         problem = f"HTTP {page.status} {page.content_type}"
     except OSError as error:
         served, problem = False, str(error)
-    c.add(served, f"anyone can open the page: {url}",
-          f"{problem}: check sections 2-4, then {_rerun('07')}")
+    c.add(served, _("anyone can open the page: {url}").format(url=url),
+          _("{problem}: check sections 2-4, then {rerun}").format(problem=problem, rerun=_rerun("07")))
 
 
 def check_08(session: WorkshopSession, c: _Collector) -> None:
@@ -348,26 +364,29 @@ def check_08(session: WorkshopSession, c: _Collector) -> None:
 
     names = session.names
     found = lookup.function(session, names.counter_function)
-    if not c.add(found is not None, f"function {names.counter_function} exists", _rerun("08")):
+    if not c.add(found is not None, _("function {function} exists").format(function=names.counter_function),
+                 _rerun("08")):
         return
     config = found["Configuration"]
     role = lookup.role(session)
     c.add(role is not None and config["Role"] == role["Arn"] and _tags_ok(found.get("Tags"), session.prefix),
-          f"  it runs with the chat's role {names.role} and is tagged for this learner", _rerun("08"))
+          "  " + _("it runs with the chat's role {role} and is tagged for this learner").format(role=names.role),
+          _rerun("08"))
     lambda_client = session.client("lambda")
     answers = [json.loads(lambda_client.invoke(FunctionName=names.counter_function, Payload=b"{}")["Payload"].read())
-               for _ in range(2)]
+               for _attempt in range(2)]
     first, second = answers
     c.add(first.get("environment") == second.get("environment")
           and second.get("invocations_here") == first.get("invocations_here", 0) + 1,
-          "two invokes in a row: the warm environment kept its counter (module state lives as long as the environment)",
-          f"it answered {answers}; {_rerun('08')}")
+          _("two invokes in a row: the warm environment kept its counter (module state lives as long as the "
+            "environment)"),
+          _("it answered {answers}; {rerun}").format(answers=answers, rerun=_rerun("08")))
     try:
         spares = spare_workers(session)
     except SettingsUnavailable:
         return  # AWS, or another emulator: nothing was turned off
-    c.add(spares >= 1, "the local cloud keeps a spare worker again (08 turns it off only to measure)",
-          "run the last cells of notebook 08, or restart the local cloud")
+    c.add(spares >= 1, _("the local cloud keeps a spare worker again (08 turns it off only to measure)"),
+          _("run the last cells of notebook 08, or restart the local cloud"))
 
 
 def check_09(session: WorkshopSession, c: _Collector) -> None:
@@ -383,29 +402,31 @@ def check_09(session: WorkshopSession, c: _Collector) -> None:
     try:
         found = prices.load()
         trouble = prices.problems(found)
-        c.add(not trouble, f"the prices file is dated ({found.as_of}) and names a source for every price",
-              "; ".join(trouble) + f" → fix {prices.PRICES_FILE.name} in workshop/data/")
+        c.add(not trouble, _("the prices file is dated ({date}) and names a source for every price").format(date=found.as_of),
+              "; ".join(trouble) + " → " + _("fix {file} in workshop/data/").format(file=prices.PRICES_FILE.name))
     except (OSError, ValueError, KeyError) as error:
-        c.add(False, "the prices file can be read", f"{type(error).__name__}: {error} → restore workshop/data/ from git")
+        c.add(False, _("the prices file can be read"),
+              f"{type(error).__name__}: {error} → " + _("restore workshop/data/ from git"))
     try:
         with server_way.launch() as server:
             member = websocket.create_connection(server.url, timeout=10)
             member.send(json.dumps({"action": "setName", "name": "Checker"}))
             answered = wait_for(member, lambda frame: frame.get("members") == ["Checker"], timeout=10)
             member.close()
-        error = None if answered else "it did not answer setName with the members list"
+        error = None if answered else _("it did not answer setName with the members list")
     except (RuntimeError, OSError, websocket.WebSocketException) as problem:
         error = f"{type(problem).__name__}: {problem}"
-    c.add(error is None, "the server-way chat starts on a free loopback port and answers a member",
-          f"{error} → run `python -m server_way` in a terminal to see why")
+    c.add(error is None, _("the server-way chat starts on a free loopback port and answers a member"),
+          _("{error} → run `python -m server_way` in a terminal to see why").format(error=error))
 
 
 def check_10(session: WorkshopSession, c: _Collector) -> None:
     from .cleanup import find_leftovers
 
     leftovers = find_leftovers(session)
-    c.add(not leftovers, f"nothing with prefix {session.prefix!r} is left",
-          "still there: " + ", ".join(f"{kind} {name}" for kind, name, _ in leftovers) + " → " + _rerun("10"))
+    c.add(not leftovers, _("nothing with prefix {prefix!r} is left").format(prefix=session.prefix),
+          _("still there: {resources}").format(resources=", ".join(f"{_(kind)} {name}" for kind, name, _unused in leftovers))
+          + " → " + _rerun("10"))
 
 
 CHECKS: dict[str, Callable[[WorkshopSession, _Collector], None]] = {
@@ -432,7 +453,7 @@ def _explain_or_remember(session: WorkshopSession, result: CheckResult) -> None:
     except Exception:  # noqa: BLE001 - the hint is extra; the items already say what is wrong
         return
     if note:
-        what, _, fix = note.partition(": ")
+        what, _colon, fix = note.partition(": ")
         result.items.insert(0, CheckItem(False, what, fix))
 
 
@@ -457,14 +478,14 @@ def check(step: str | int, session: WorkshopSession | None = None, *, quiet: boo
     """
     number = str(step).split("_")[0].zfill(2)
     if number not in CHECKS:
-        raise ValueError(f"there is no step {step!r}: steps are {', '.join(CHECKS)}")
+        raise ValueError(_("there is no step {step!r}: steps are {steps}").format(step=step, steps=", ".join(CHECKS)))
     session = session or setup()
     collector = _Collector(number)
     try:
         CHECKS[number](session, collector)
     except Exception as error:  # noqa: BLE001 - a check reports, it does not crash
-        collector.add(False, f"the check could not finish: {type(error).__name__}: {error}",
-                      "make sure the target is reachable (python -m workshop status) and run the check again")
+        collector.add(False, _("the check could not finish: {error}").format(error=f"{type(error).__name__}: {error}"),
+                      _("make sure the target is reachable (python -m workshop status) and run the check again"))
     result = collector.result
     _explain_or_remember(session, result)
     if not quiet:

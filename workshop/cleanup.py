@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from . import lookup
+from .i18n import N_
 from .session import WorkshopSession
 from .steps import StepRun, run_step
 
@@ -16,25 +17,25 @@ def find_leftovers(session: WorkshopSession) -> list[tuple[str, str, str]]:
     found: list[tuple[str, str, str]] = []
     bucket = lookup.website_bucket(session)
     if bucket is not None:
-        found.append(("bucket", bucket, f"arn:aws:s3:::{bucket}"))
+        found.append((N_("bucket"), bucket, f"arn:aws:s3:::{bucket}"))
     for api in lookup.apis_named(session, names.api):
-        found.append(("api", api["Name"], api["ApiId"]))
+        found.append((N_("api"), api["Name"], api["ApiId"]))
     for function_name in names.every_function:
         function = lookup.function(session, function_name)
         if function is not None:
-            found.append(("function", function_name, function["Configuration"]["FunctionArn"]))
+            found.append((N_("function"), function_name, function["Configuration"]["FunctionArn"]))
     table = lookup.table(session)
     if table is not None:
-        found.append(("table", names.table, table["TableArn"]))
+        found.append((N_("table"), names.table, table["TableArn"]))
     role = lookup.role(session)
     if role is not None:
-        found.append(("role", names.role, role["Arn"]))
+        found.append((N_("role"), names.role, role["Arn"]))
     logs = session.client("logs")
     wanted_groups = set(names.every_log_group)
     for page in logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=f"/aws/lambda/{names.prefix}-"):
         for group in page["logGroups"]:
             if group["logGroupName"] in wanted_groups:
-                found.append(("log group", group["logGroupName"], group["logGroupName"]))
+                found.append((N_("log group"), group["logGroupName"], group["logGroupName"]))
     return found
 
 

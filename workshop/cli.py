@@ -8,38 +8,39 @@ import subprocess
 import sys
 
 from . import background_cloud
+from .arguments import use_learner_language
+from .i18n import N_, _
 from .steps import NOTEBOOKS_DIR, STEPS, StepRun
 
-DESCRIPTION = """Build a serverless chat (API Gateway WebSocket, Lambda, DynamoDB) step by step.
+DESCRIPTION = N_("""Build a serverless chat (API Gateway WebSocket, Lambda, DynamoDB) step by step.
 Target: the local cloud on 127.0.0.1:4566 by default (started in the background when needed);
 AWS_ENDPOINT_URL=... for another endpoint; WORKSHOP_TARGET=aws for real AWS (asks for confirmation,
-or set WORKSHOP_CONFIRM=yes). WORKSHOP_PREFIX (default chat) starts every resource name."""
+or set WORKSHOP_CONFIRM=yes). WORKSHOP_PREFIX (default chat) starts every resource name.""")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m workshop", description=DESCRIPTION,
+    parser = argparse.ArgumentParser(prog="python -m workshop", description=_(DESCRIPTION),
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--prefix", help="learner prefix for this command (default: WORKSHOP_PREFIX or chat)")
+    common.add_argument("--prefix", help=_("learner prefix for this command (default: WORKSHOP_PREFIX or chat)"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    deploy = sub.add_parser("deploy", parents=[common], help="run steps 01–05 and print the chat's WebSocket URL")
-    deploy.add_argument("--verbose", action="store_true", help="show everything each step prints")
-    destroy = sub.add_parser("destroy", parents=[common], help="run step 10: delete everything of this prefix")
-    destroy.add_argument("--dry-run", action="store_true", help="only list what would be deleted")
+    deploy = sub.add_parser("deploy", parents=[common], help=_("run steps 01–05 and print the chat's WebSocket URL"))
+    deploy.add_argument("--verbose", action="store_true", help=_("show everything each step prints"))
+    destroy = sub.add_parser("destroy", parents=[common], help=_("run step 10: delete everything of this prefix"))
+    destroy.add_argument("--dry-run", action="store_true", help=_("only list what would be deleted"))
     check = sub.add_parser("check", parents=[common],
-                           help="check one step, or all of 00–06 (07 too once its bucket exists; 08/09 are "
-                                "lessons, checked on request) on the current target")
-    check.add_argument("step", nargs="?", choices=[s.number for s in STEPS], help="step number, e.g. 03")
-    sub.add_parser("status", parents=[common], help="show the target, the local cloud and what is deployed")
-    url = sub.add_parser("url", parents=[common], help="print the chat's WebSocket URL (--web: the web page's URL)")
-    url.add_argument("--web", action="store_true", help="the web page's URL (step 07) instead of the WebSocket URL")
-    url.add_argument("--open", action="store_true", help="also open it in the default browser (with --web)")
-    sub.add_parser("stop", help="stop the background local cloud")
-    sub.add_parser("lab", add_help=False, help="open JupyterLab on notebooks/ with the target ready (see `lab --help`)")
-    sub.add_parser("notebooks", help="regenerate notebooks/*.ipynb and notebooks/pt-BR/*.ipynb from steps/ "
-                                     "(after editing a step)")
-    sub.add_parser("demo", add_help=False, help="the whole workshop as one demo (see `demo --help`)")
-    sub.add_parser("chat", add_help=False, help="join the deployed chat from this terminal (see `chat --help`)")
+                           help=_("check one step, or all of 00–06 (07 too once its bucket exists; 08/09 are "
+                                  "lessons, checked on request) on the current target"))
+    check.add_argument("step", nargs="?", choices=[s.number for s in STEPS], help=_("step number, e.g. 03"))
+    sub.add_parser("status", parents=[common], help=_("show the target, the local cloud and what is deployed"))
+    url = sub.add_parser("url", parents=[common], help=_("print the chat's WebSocket URL (--web: the web page's URL)"))
+    url.add_argument("--web", action="store_true", help=_("the web page's URL (step 07) instead of the WebSocket URL"))
+    url.add_argument("--open", action="store_true", help=_("also open it in the default browser (with --web)"))
+    sub.add_parser("stop", help=_("stop the background local cloud"))
+    sub.add_parser("lab", add_help=False, help=_("open JupyterLab on notebooks/ with the target ready (see `lab --help`)"))
+    sub.add_parser("notebooks", help=_("regenerate notebooks/*.ipynb and notebooks/pt-BR/*.ipynb from steps/ (after editing a step)"))
+    sub.add_parser("demo", add_help=False, help=_("the whole workshop as one demo (see `demo --help`)"))
+    sub.add_parser("chat", add_help=False, help=_("join the deployed chat from this terminal (see `chat --help`)"))
     return parser
 
 
@@ -49,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         # ✅/❌ must not crash a console or a redirected file whose encoding lacks them (Windows).
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
+    use_learner_language()
     # demo and chat belong to their own modules, with their own options.
     if argv and argv[0] == "demo":
         from .demo import main as demo_main
@@ -86,11 +88,12 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     print(setup().describe())
 
     def one_line(run: StepRun) -> None:
-        print(f"✅ {run.step.number} {run.step.title} ({run.seconds:.1f} s)", flush=True)
+        print(f"✅ {run.step.number} {_(run.step.title)} ({run.seconds:.1f} s)", flush=True)
 
     deployment = deploy_all(quiet=not args.verbose, progress=None if args.verbose else one_line)
-    print(f"\nThe chat is deployed. Connect to: {deployment.url}")
-    print(f"Join it from a terminal: python -m workshop chat --name YourName  (API {deployment.api_id})")
+    print("\n" + _("The chat is deployed. Connect to: {url}").format(url=deployment.url))
+    print(_("Join it from a terminal: python -m workshop chat --name YourName  (API {api_id})").format(
+        api_id=deployment.api_id))
     return 0
 
 
@@ -114,7 +117,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             numbers.append("07")  # the web page is optional: checked once its bucket exists
     results = [check(number, session, raise_on_failure=False) for number in numbers]
     if len(results) > 1:
-        print("\nSummary: " + "  ".join(f"{r.step} {'✅' if r.ok else '❌'}" for r in results))
+        print("\n" + _("Summary:") + " " + "  ".join(f"{r.step} {'✅' if r.ok else '❌'}" for r in results))
     return 0 if all(r.ok for r in results) else 1
 
 
@@ -130,8 +133,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
         demo = running_demo()
         if demo is not None:
-            print(f"The demo (make demo ARGS=--keep) runs its own local cloud at {demo.endpoint_url}; "
-                  f"its chat: {demo.url}")
+            print(_("The demo (make demo ARGS=--keep) runs its own local cloud at {endpoint}; its chat: {url}").format(
+                endpoint=demo.endpoint_url, url=demo.url))
         if not cloud.running:
             return 1 if cloud.port_taken else 0  # status only looks: it does not start the local cloud
     session = setup()
@@ -140,20 +143,21 @@ def cmd_status(args: argparse.Namespace) -> int:
     if not resources:
         from .diagnosis import context_note
 
-        print(f"Nothing of prefix {session.prefix!r} is deployed.")
+        print(_("Nothing of prefix {prefix!r} is deployed.").format(prefix=session.prefix))
         note = context_note(session)
         if note:
             print(note)
-    for kind, name, _ in resources:
-        print(f"  {kind:9} {name}")
+    width = max([9, *(len(_(kind)) for kind, _name, _id in resources)])  # 9: "log group", the longest in English
+    for kind, name, _id in resources:
+        print(f"  {_(kind):{width}} {name}")
     from . import lookup
 
     url = lookup.websocket_url(session)
     if url:
-        print(f"Chat URL: {url}")
+        print(_("Chat URL: {url}").format(url=url))
     page = lookup.deployed_website_url(session)
     if page:
-        print(f"Web page: {page}")
+        print(_("Web page: {url}").format(url=page))
     return 0
 
 
@@ -164,25 +168,28 @@ def cmd_url(args: argparse.Namespace) -> int:
     from . import lookup
     from .session import setup
 
-    what = "web page" if args.web else "chat"
-    how = "run notebook 07 (python steps/07_web_page.py)" if args.web else "run `python -m workshop deploy`"
+    how = _("run notebook 07 (python steps/07_web_page.py)") if args.web else _("run `python -m workshop deploy`")
     chosen_local = not os.environ.get("AWS_ENDPOINT_URL") and os.environ.get("WORKSHOP_TARGET", "local") == "local"
     if chosen_local and not background_cloud.status().running:
         from .records import running_demo
 
         demo = running_demo() if not args.web else None
         if demo is not None:  # `make demo ARGS=--keep` runs its own cloud: its chat is the one to join
-            print(f"No local cloud runs at {background_cloud.DEFAULT_URL}: the URL of the demo's chat.", file=sys.stderr)
+            print(_("No local cloud runs at {url}: the URL of the demo's chat.").format(url=background_cloud.DEFAULT_URL),
+                  file=sys.stderr)
             print(demo.url, flush=True)
             return 0
-        print(f"The local cloud is not running, so the {what} is not deployed: {how}.", file=sys.stderr)
+        not_running = (_("The local cloud is not running, so the web page is not deployed: {how}.") if args.web
+                       else _("The local cloud is not running, so the chat is not deployed: {how}."))
+        print(not_running.format(how=how), file=sys.stderr)
         return 1
     with contextlib.redirect_stdout(sys.stderr):  # a confirmation prompt on AWS must not end up in $(...)
         session = setup()
         url = lookup.deployed_website_url(session) if args.web else lookup.websocket_url(session)
     if url is None:
-        print(f"The {what} of prefix {session.prefix!r} is not deployed ({session.describe()}): {how}.",
-              file=sys.stderr)
+        missing = (_("The web page of prefix {prefix!r} is not deployed ({target}): {how}.") if args.web
+                   else _("The chat of prefix {prefix!r} is not deployed ({target}): {how}."))
+        print(missing.format(prefix=session.prefix, target=session.describe(), how=how), file=sys.stderr)
         return 1
     print(url, flush=True)
     if args.open:
@@ -198,7 +205,7 @@ def cmd_stop(args: argparse.Namespace) -> int:
     except background_cloud.LocalCloudError as error:
         print(error, file=sys.stderr)
         return 1
-    print("The local cloud stopped." if stopped else "No local cloud was running.")
+    print(_("The local cloud stopped.") if stopped else _("No local cloud was running."))
     return 0
 
 
@@ -212,9 +219,10 @@ def run_lab(argv: list[str]) -> int:
     """JupyterLab on notebooks/; options it does not know (e.g. --no-browser, --port 8899) go to Jupyter."""
     parser = argparse.ArgumentParser(
         prog="python -m workshop lab",
-        description="Get the target ready (the local cloud starts in the background unless another target is "
-        "chosen), then open JupyterLab on notebooks/. Other options go to Jupyter, e.g. --no-browser --port 8899.")
-    parser.add_argument("--prefix", help="learner prefix for the notebooks (default: WORKSHOP_PREFIX or chat)")
+        description=_("Get the target ready (the local cloud starts in the background unless another target is "
+                      "chosen), then open JupyterLab on notebooks/. Other options go to Jupyter, e.g. --no-browser "
+                      "--port 8899."))
+    parser.add_argument("--prefix", help=_("learner prefix for the notebooks (default: WORKSHOP_PREFIX or chat)"))
     args, jupyter_args = parser.parse_known_args(argv)
     if args.prefix:
         os.environ["WORKSHOP_PREFIX"] = args.prefix
@@ -226,7 +234,7 @@ def run_lab(argv: list[str]) -> int:
         print(f"\n{error}", file=sys.stderr)
         return 1
     command = lab_command(jupyter_args, running_as_root())
-    print("Starting JupyterLab: open 00_setup.ipynb first. Ctrl-C stops it.", flush=True)
+    print(_("Starting JupyterLab: open 00_setup.ipynb first. Ctrl-C stops it."), flush=True)
     try:
         return subprocess.call(command)
     except KeyboardInterrupt:
@@ -242,8 +250,8 @@ def lab_command(jupyter_args: list[str], as_root: bool) -> list[str]:
     cloud VM that is often the only user, so say so and allow it."""
     command = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={NOTEBOOKS_DIR}", *jupyter_args]
     if as_root and not any(arg.startswith("--allow-root") for arg in jupyter_args):
-        print("Note: running as root (a container?): starting Jupyter with --allow-root. As a normal user "
-              "you would not need it.", flush=True)
+        print(_("Note: running as root (a container?): starting Jupyter with --allow-root. As a normal user "
+                "you would not need it."), flush=True)
         command.append("--allow-root")
     return command
 

@@ -15,7 +15,9 @@ from typing import Any, TextIO
 
 import websocket
 
+from workshop.arguments import use_learner_language
 from workshop.environment import temporary_environ
+from workshop.i18n import N_, _
 from workshop.invocations import InvocationWatcher
 from workshop.transcript import Palette, colors_enabled, render_frame
 
@@ -73,20 +75,20 @@ def private_local_cloud(out: Transcript) -> Iterator[dict[str, str | None]]:
     CLOUD_LOG.write_text("")
     started = time.perf_counter()
     cloud = LocalCloud(port=0, log_path=CLOUD_LOG).start()
-    out.ok(f"private local cloud at {cloud.endpoint_url} ({time.perf_counter() - started:.1f} s; "
-           f"log: {CLOUD_LOG.relative_to(PROJECT_ROOT)})")
+    out.ok(_("private local cloud at {url} ({seconds:.1f} s; log: {log})").format(
+        url=cloud.endpoint_url, seconds=time.perf_counter() - started, log=CLOUD_LOG.relative_to(PROJECT_ROOT)))
     try:
         yield {**cloud.environ, "WORKSHOP_TARGET": None}
     finally:
         started = time.perf_counter()
         cloud.stop()
-        out.ok(f"local cloud shut down ({time.perf_counter() - started:.1f} s)")
+        out.ok(_("local cloud shut down ({seconds:.1f} s)").format(seconds=time.perf_counter() - started))
 
 
 @contextlib.contextmanager
 def real_aws(out: Transcript) -> Iterator[dict[str, str | None]]:
     """Real AWS: the workshop's session shows account and region and asks before anything is created."""
-    out.line("  target: real AWS (the account and region are shown next; nothing happens until you confirm)")
+    out.line("  " + _("target: real AWS (the account and region are shown next; nothing happens until you confirm)"))
     yield {"WORKSHOP_TARGET": "aws", "AWS_ENDPOINT_URL": None}
 
 
@@ -98,25 +100,26 @@ def created_by(step: str, session: Any) -> str:
 
     names = session.names
     if step == "00":
-        return "nothing yet: the target answered and the environment check passed"
+        return _("nothing yet: the target answered and the environment check passed")
     if step == "01":
         role = lookup.role(session)
-        return f"role {role['RoleName']}" if role else "no role!"
+        return _("role {role}").format(role=role["RoleName"]) if role else _("no role!")
     if step == "02":
         table = lookup.table(session)
         if not table:
-            return "no table!"
+            return _("no table!")
         indexes = ", ".join(index["IndexName"] for index in table.get("GlobalSecondaryIndexes", []))
-        return f"table {table['TableName']} (index {indexes or 'none'})"
+        return _("table {table} (index {indexes})").format(table=table["TableName"], indexes=indexes or _("none"))
     if step == "03":
         found = [name for name in names.functions.values() if lookup.function(session, name)]
-        return f"{len(found)} functions: {', '.join(found)}"
+        return _("{count} functions: {names}").format(count=len(found), names=", ".join(found))
     api_id = lookup.api_id(session)
     if not api_id:
-        return "no API!"
+        return _("no API!")
     if step == "04":
-        return f"WebSocket API {api_id} with routes {', '.join(sorted(lookup.routes(session, api_id)))}"
-    return f"stage {names.stage}: {lookup.websocket_url(session)}"
+        return _("WebSocket API {api_id} with routes {routes}").format(
+            api_id=api_id, routes=", ".join(sorted(lookup.routes(session, api_id))))
+    return _("stage {stage}: {url}").format(stage=names.stage, url=lookup.websocket_url(session))
 
 
 def run_steps(out: Transcript, session: Any) -> bool:
@@ -128,7 +131,7 @@ def run_steps(out: Transcript, session: Any) -> bool:
         try:
             run = run_step(number, quiet=True)
         except Exception as error:  # noqa: BLE001 - a failed step ends the demo with its reason
-            out.fail(f"{step.label} failed: {type(error).__name__}: {error}")
+            out.fail(_("{step} failed: {error}").format(step=step.label, error=f"{type(error).__name__}: {error}"))
             out.line(out.palette.paint("".join(traceback.format_exception(error)[-3:]), "gray"))
             return False
         label = out.palette.paint(f"{step.label:<20}", "bold")
@@ -166,14 +169,18 @@ class Member:
         return frame
 
 
-LEGEND = [
-    "Ana → …      what Ana sends (a JSON frame), or does",
-    "Ana ← …      a frame Ana receives:  · the member list   * a system message   ! an error or refusal",
-    "             [private] a private message   Name: text  a public message",
-    "λ function   the Lambda function that handled a frame: its duration, and cold (a new environment,",
-    "             with its init time) or warm (reused), from the REPORT line of its log",
-    "table        the DynamoDB items while members are connected: one per connection, one per claimed name",
-]
+# One text, so a translation can line its columns up as it likes.
+LEGEND = N_("""\
+Ana → …      what Ana sends (a JSON frame), or does
+Ana ← …      a frame Ana receives:  · the member list   * a system message   ! an error or refusal
+             [private] a private message   Name: text  a public message
+λ function   the Lambda function that handled a frame: its duration, and cold (a new environment,
+             with its init time) or warm (reused), from the REPORT line of its log
+table        the DynamoDB items while members are connected: one per connection, one per claimed name""")
+# What the members say: in the learner's language too (the checks below look for these same texts).
+HELLO = N_("Hello everyone!")
+PSST = N_("psst, lunch at noon?")
+ASK_BOT = N_("what time is it?")
 
 
 class Chat:
@@ -196,7 +203,7 @@ class Chat:
 
     def connect(self, name: str, with_name_in_url: bool) -> Member:
         url = f"{self.url}?name={name}" if with_name_in_url else self.url
-        self.say(name, f"connects to {url}")
+        self.say(name, _("connects to {url}").format(url=url))
         member = Member(name, websocket.create_connection(url, timeout=WAIT_SECONDS))
         self.members[name] = member
         self._handled_by("$connect")
@@ -206,7 +213,7 @@ class Chat:
         self.out.line(f"  {self.out.member(name)} → {action}")
 
     def send(self, name: str, payload: dict[str, str]) -> None:
-        self.say(name, json.dumps(payload))
+        self.say(name, json.dumps(payload, ensure_ascii=False))  # "Olá" as the learner wrote it, not "Ol\u00e1"
         self.members[name].send(payload)
         routes = self.session.names.routes if self.session is not None else {}
         self._handled_by(payload.get("action", "") if payload.get("action") in routes else "$default")
@@ -218,7 +225,7 @@ class Chat:
         try:
             invocations = self.watcher.new(expected=set(self._expected))
         except Exception as error:  # noqa: BLE001 - the logs are a view; the chat itself is what is tested
-            self.out.line(self.out.palette.paint(f"      λ (logs unavailable: {error})", "gray"))
+            self.out.line(self.out.palette.paint("      λ " + _("(logs unavailable: {error})").format(error=error), "gray"))
             return
         finally:
             self._expected.clear()
@@ -234,9 +241,11 @@ class Chat:
             items = [item for page in self.session.client("dynamodb").get_paginator("scan").paginate(TableName=table)
                      for item in page["Items"]]
         except Exception as error:  # noqa: BLE001 - a view, like the logs
-            self.out.line(self.out.palette.paint(f"      table {table}: cannot be read ({error})", "gray"))
+            self.out.line(self.out.palette.paint(
+                "      " + _("table {table}: cannot be read ({error})").format(table=table, error=error), "gray"))
             return
-        self.out.line(self.out.palette.paint(f"      table {table}: {len(items)} items", "blue"))
+        self.out.line(self.out.palette.paint(
+            "      " + _("table {table}: {count} items").format(table=table, count=len(items)), "blue"))
         # DynamoDB's typed values ({"S": "Ana"}) shown plain; connections first, then the name claims.
         plain = [{key: next(iter(value.values())) for key, value in item.items()} for item in items]
         for item in sorted(plain, key=lambda item: (str(item["connectionId"]).startswith("name#"),
@@ -272,11 +281,11 @@ class Chat:
                 self.show(member, frame)
             pause = 0.01
         self.show_invocations()
-        return self.out.expect(not missing, what, f"nothing matching arrived at {', '.join(missing)}"
-                               f" within {WAIT_SECONDS:.0f} s")
+        return self.out.expect(not missing, what, _("nothing matching arrived at {members} within {seconds:.0f} s").format(
+            members=", ".join(missing), seconds=WAIT_SECONDS))
 
     def leave(self, name: str) -> None:
-        self.say(name, "leaves (closes the connection)")
+        self.say(name, _("leaves (closes the connection)"))
         self.members.pop(name).ws.close()
         self._handled_by("$disconnect")
 
@@ -303,46 +312,49 @@ def is_refusal(frame: Any) -> bool:
 def run_chat(url: str, out: Transcript, session: Any = None) -> None:
     """Public, private and bot messages between three members, one refused input, and a member leaving."""
     chat = Chat(url, out, session)
-    out.line(out.palette.paint("  Legend:", "gray"))
-    for line in LEGEND:
+    out.line(out.palette.paint("  " + _("Legend:"), "gray"))
+    for line in _(LEGEND).splitlines():
         out.line(out.palette.paint(f"    {line}", "gray"))
+    hello, psst, ask_bot = _(HELLO), _(PSST), _(ASK_BOT)
     try:
         chat.connect("Ana", with_name_in_url=True)
         # $connect runs before the socket opens, so it cannot post to Ana: the next scene shows she is in.
-        out.ok("Ana's handshake was accepted: $connect took her name from the URL")
+        out.ok(_("Ana's handshake was accepted: $connect took her name from the URL"))
 
         chat.connect("Bo", with_name_in_url=False)
         chat.send("Bo", {"action": "setName", "name": "Bo"})
-        chat.expect({"Ana": members_are("Ana", "Bo"), "Bo": members_are("Ana", "Bo")}, "Bo joined with setName, and both see Ana")
+        chat.expect({"Ana": members_are("Ana", "Bo"), "Bo": members_are("Ana", "Bo")},
+                    _("Bo joined with setName, and both see Ana"))
 
         chat.connect("Cy", with_name_in_url=False)
         chat.send("Cy", {"action": "setName", "name": "ana"})
-        chat.expect({"Cy": is_refusal}, "the name 'ana' was refused: names are unique, whatever their case")
+        chat.expect({"Cy": is_refusal}, _("the name 'ana' was refused: names are unique, whatever their case"))
         chat.send("Cy", {"action": "setName", "name": "Cy"})
-        chat.expect({name: members_are("Ana", "Bo", "Cy") for name in ("Ana", "Bo", "Cy")}, "Cy joined")
+        chat.expect({name: members_are("Ana", "Bo", "Cy") for name in ("Ana", "Bo", "Cy")}, _("Cy joined"))
         chat.show_table()
 
-        chat.send("Ana", {"action": "sendPublic", "message": "Hello everyone!"})
-        chat.expect({name: has("publicMessage", "Ana: Hello everyone!") for name in ("Ana", "Bo", "Cy")},
-                    "the public message reached all three members")
+        chat.send("Ana", {"action": "sendPublic", "message": hello})
+        chat.expect({name: has("publicMessage", f"Ana: {hello}") for name in ("Ana", "Bo", "Cy")},
+                    _("the public message reached all three members"))
 
-        chat.send("Bo", {"action": "sendPrivate", "to": "Cy", "message": "psst, lunch at noon?"})
-        chat.expect({"Cy": has("privateMessage", "Bo: psst, lunch at noon?")}, "the private message reached Cy")
+        chat.send("Bo", {"action": "sendPrivate", "to": "Cy", "message": psst})
+        chat.expect({"Cy": has("privateMessage", f"Bo: {psst}")}, _("the private message reached Cy"))
 
-        chat.send("Cy", {"action": "sendBot", "message": "what time is it?"})
+        chat.send("Cy", {"action": "sendBot", "message": ask_bot})
         chat.expect({name: has("publicMessage", "Bot: ") for name in ("Ana", "Bo", "Cy")},
-                    "the bot answered everyone")
+                    _("the bot answered everyone"))
 
         leaked = [name for name in ("Ana", "Bo")
-                  if any(has("privateMessage", "psst")(frame) for frame in chat.members[name].received)]
-        out.expect(not leaked, "nobody else saw the private message", f"it also reached {', '.join(leaked)}")
+                  if any(has("privateMessage", psst)(frame) for frame in chat.members[name].received)]
+        out.expect(not leaked, _("nobody else saw the private message"),
+                   _("it also reached {members}").format(members=", ".join(leaked)))
 
         chat.leave("Cy")
         chat.expect({"Ana": members_are("Ana", "Bo"), "Bo": members_are("Ana", "Bo")},
-                    "Cy left and the others got the new member list")
+                    _("Cy left and the others got the new member list"))
         chat.show_table()
     except (OSError, websocket.WebSocketException) as error:
-        out.fail(f"the chat failed: {type(error).__name__}: {error}")
+        out.fail(_("the chat failed: {error}").format(error=f"{type(error).__name__}: {error}"))
     finally:
         chat.close()
 
@@ -355,7 +367,7 @@ def run_checks(out: Transcript, session: Any) -> None:
     for number in CHECKED_STEPS:
         result = check(number, session, quiet=True, raise_on_failure=False)
         passed = len(result.items) - len(result.failures)
-        summary = f"check {number}: {passed}/{len(result.items)} items"
+        summary = _("check {step}: {passed}/{total} items").format(step=number, passed=passed, total=len(result.items))
         if result.ok:
             out.ok(summary)
         else:
@@ -374,11 +386,12 @@ def run_cleanup(out: Transcript, session: Any) -> None:
     try:
         destroy_all(dry_run=False, quiet=True)
     except Exception as error:  # noqa: BLE001 - reported; the check below lists the leftovers
-        out.fail(f"10_cleanup failed: {type(error).__name__}: {error}")
+        out.fail(_("{step} failed: {error}").format(step="10_cleanup", error=f"{type(error).__name__}: {error}"))
     seconds = time.perf_counter() - started
     result = check("10", session, quiet=True, raise_on_failure=False)
-    out.expect(result.ok, f"10_cleanup deleted {before} resources in {seconds:.1f} s; check 10: nothing of prefix "
-               f"{session.prefix!r} is left", "; ".join(item.what + " " + item.fix for item in result.failures))
+    out.expect(result.ok, _("10_cleanup deleted {count} resources in {seconds:.1f} s; check 10: nothing of prefix "
+                            "{prefix!r} is left").format(count=before, seconds=seconds, prefix=session.prefix),
+               "; ".join(item.what + " " + item.fix for item in result.failures))
 
 
 def wait_for_ctrl_c(out: Transcript, url: str, session: Any, private_cloud: bool) -> None:
@@ -386,18 +399,19 @@ def wait_for_ctrl_c(out: Transcript, url: str, session: Any, private_cloud: bool
 
     # Ctrl-C is the expected way out from the first printed line on: it leads to the clean-up, not an error.
     with contextlib.suppress(KeyboardInterrupt):
-        out.heading("The chat keeps running")
+        out.heading(_("The chat keeps running"))
         out.line(f"  URL: {url}")
         if private_cloud:
             # `make chat` and `status` find this demo through the state folder while it runs.
             records.record_demo(session.endpoint_url, session.prefix, url)
-            out.line("  Join it from other terminals (while no chat of your own is deployed, `make chat NAME=Ana`")
-            out.line("  finds this one by itself):")
+            for line in _("Join it from other terminals (while no chat of your own is deployed, `make chat NAME=Ana`\n"
+                          "finds this one by itself):").splitlines():
+                out.line(f"  {line}")
         else:
-            out.line("  Join it from other terminals:")
+            out.line("  " + _("Join it from other terminals:"))
         out.line(f"    make chat NAME=Ana ARGS=\"--url {url}\"")
         out.line(f"    python -m workshop chat --url {url} --name Ana")
-        out.line("  Press Ctrl-C here to clean up and stop.")
+        out.line("  " + _("Press Ctrl-C here to clean up and stop."))
         try:
             while True:
                 time.sleep(0.5)
@@ -411,56 +425,58 @@ def wait_for_ctrl_c(out: Transcript, url: str, session: Any, private_cloud: bool
 def run_demo(target: str, prefix: str, keep: bool, out: Transcript) -> int:
     """Every part of the workshop in order; 0 only if every part worked."""
     started = time.perf_counter()
-    out.line(out.palette.paint("The serverless chat workshop · demo", "bold")
-             + f" · target {target} · prefix {prefix!r}")
-    out.heading("Target")
+    out.line(out.palette.paint(_("The serverless chat workshop · demo"), "bold")
+             + " · " + _("target {target} · prefix {prefix!r}").format(target=target, prefix=prefix))
+    out.heading(_("Target"))
     where = private_local_cloud(out) if target == "local" else real_aws(out)
     with where as variables, temporary_environ({**variables, "WORKSHOP_PREFIX": prefix}):
         from workshop import lookup, setup
 
         session = setup()  # on AWS this shows the account and region and asks, before anything happens
         out.ok(session.describe())
-        out.heading("Steps 00–05 (the notebooks' code)")
+        out.heading(_("Steps 00–05 (the notebooks' code)"))
         try:
             if run_steps(out, session):
                 url = lookup.websocket_url(session)
-                out.heading("Chat: three members on the deployed API")
+                out.heading(_("Chat: three members on the deployed API"))
                 run_chat(url, out, session)
-                out.heading("Checks (the last cell of every notebook)")
+                out.heading(_("Checks (the last cell of every notebook)"))
                 run_checks(out, session)
                 if keep:
                     wait_for_ctrl_c(out, url, session, private_cloud=target == "local")
         finally:
-            out.heading("Clean-up (step 10)")
+            out.heading(_("Clean-up (step 10)"))
             run_cleanup(out, session)
-    out.heading("Result")
+    out.heading(_("Result"))
     seconds = time.perf_counter() - started
     if out.failures:
-        out.line(out.palette.paint(f"  The demo FAILED ({len(out.failures)} problems, {seconds:.1f} s):", "red", "bold"))
+        failed = _("The demo FAILED ({count} problems, {seconds:.1f} s):")
+        out.line(out.palette.paint("  " + failed.format(count=len(out.failures), seconds=seconds), "red", "bold"))
         for failure in out.failures:
             out.line(out.palette.paint(f"    - {failure}", "red"))
         if target == "local":
-            out.line(f"  The local cloud's log: {CLOUD_LOG.relative_to(PROJECT_ROOT)}")
+            out.line("  " + _("The local cloud's log: {log}").format(log=CLOUD_LOG.relative_to(PROJECT_ROOT)))
         return 1
-    out.line(out.palette.paint(f"  Everything worked, in {seconds:.1f} s.", "green", "bold"))
+    out.line(out.palette.paint("  " + _("Everything worked, in {seconds:.1f} s.").format(seconds=seconds), "green", "bold"))
     return 0
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    use_learner_language()
     parser = argparse.ArgumentParser(
         prog="python -m workshop demo",
-        description="Run the whole workshop as one demo: start a private local cloud, deploy steps 00–05, "
-        "chat between three members, check every step, clean up with step 10 and stop the cloud.",
+        description=_("Run the whole workshop as one demo: start a private local cloud, deploy steps 00–05, "
+                      "chat between three members, check every step, clean up with step 10 and stop the cloud."),
     )
     parser.add_argument("--keep", action="store_true",
-                        help="leave the chat running and print how to join it, until Ctrl-C")
+                        help=_("leave the chat running and print how to join it, until Ctrl-C"))
     parser.add_argument("--target", choices=["local", "aws"], default="local",
-                        help="local: a private local cloud on a free port (default); aws: real AWS, after "
-                        "showing the account and region and asking (WORKSHOP_CONFIRM=yes to answer in scripts)")
+                        help=_("local: a private local cloud on a free port (default); aws: real AWS, after "
+                               "showing the account and region and asking (WORKSHOP_CONFIRM=yes to answer in scripts)"))
     parser.add_argument("--prefix", default="demo",
-                        help="prefix of every resource name (default %(default)s, so a learner's own chat is "
-                        "never touched)")
-    parser.add_argument("--no-color", action="store_true", help="plain text (NO_COLOR=1 does the same)")
+                        help=_("prefix of every resource name (default %(default)s, so a learner's own chat is "
+                               "never touched)"))
+    parser.add_argument("--no-color", action="store_true", help=_("plain text (NO_COLOR=1 does the same)"))
     return parser.parse_args(argv)
 
 
@@ -477,7 +493,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return run_demo(args.target, args.prefix, args.keep, out)
     except KeyboardInterrupt:
-        out.line("\nInterrupted.")
+        out.line("\n" + _("Interrupted."))
         return 130
     except Exception as error:  # noqa: BLE001 - a target that cannot be used ends the demo with its reason
         from workshop.session import TargetError

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import lookup
+from .i18n import _
 from .session import WorkshopSession, setup
 from .steps import DEPLOY_STEPS, StepRun, run_step
 
@@ -39,8 +40,9 @@ def describe(session: WorkshopSession | None = None) -> Deployment:
         from .diagnosis import context_note
 
         note = context_note(session)
-        raise NotDeployed(f"The chat of prefix {session.prefix!r} is not deployed on this target. "
-                          "Run `python -m workshop deploy` (or notebooks 01–05) first." + (f"\n{note}" if note else ""))
+        raise NotDeployed(_("The chat of prefix {prefix!r} is not deployed on this target. "
+                            "Run `python -m workshop deploy` (or notebooks 01–05) first.").format(prefix=session.prefix)
+                          + (f"\n{note}" if note else ""))
     return Deployment(url=url, api_id=api["ApiId"], stage=session.names.stage, table=session.names.table,
                       role_arn=role["Arn"], functions=session.names.functions, prefix=session.prefix,
                       target=session.target)

@@ -7,6 +7,7 @@ import time
 import botocore.exceptions
 
 from . import lookup, records
+from .i18n import _, ngettext
 from .naming import PREFIX_PATTERN
 from .session import WorkshopSession
 from .steps import NotReady, step_label
@@ -46,8 +47,8 @@ def restart_note(session: WorkshopSession) -> str:
     if started is None or not _nothing_of_prefix(session):
         return ""
     at = time.strftime("%H:%M", time.localtime(started))
-    return (f"The local cloud restarted (at {at}) and forgot what you deployed: run `python -m workshop deploy` "
-            "(or the notebooks from 01 again).")
+    return _("The local cloud restarted (at {time}) and forgot what you deployed: run `python -m workshop deploy` "
+             "(or the notebooks from 01 again).").format(time=at)
 
 
 def other_prefixes_note(session: WorkshopSession) -> str:
@@ -57,9 +58,12 @@ def other_prefixes_note(session: WorkshopSession) -> str:
     others = [prefix for prefix in deployed_prefixes(session) if prefix != session.prefix]
     if not others:
         return ""
-    have = "has" if len(others) == 1 else "have"
-    return (f"Nothing of prefix {session.prefix!r} is here, while {', '.join(others)} {have} something: a typo in "
-            f"WORKSHOP_PREFIX? Set it to yours (e.g. WORKSHOP_PREFIX={others[0]}), then restart the kernel.")
+    return ngettext(
+        "Nothing of prefix {prefix!r} is here, while {others} has something: a typo in WORKSHOP_PREFIX? Set it to "
+        "yours (e.g. WORKSHOP_PREFIX={example}), then restart the kernel.",
+        "Nothing of prefix {prefix!r} is here, while {others} have something: a typo in WORKSHOP_PREFIX? Set it to "
+        "yours (e.g. WORKSHOP_PREFIX={example}), then restart the kernel.",
+        len(others)).format(prefix=session.prefix, others=", ".join(others), example=others[0])
 
 
 def context_note(session: WorkshopSession) -> str:
@@ -71,18 +75,20 @@ def _missing(session: WorkshopSession, step: str) -> str | None:
     """What step `step` creates that is not there, in a few words (None when it is all there)."""
     names = session.names
     if step == "01":
-        return None if lookup.role(session) else f"the IAM role {names.role}"
+        return None if lookup.role(session) else _("the IAM role {role}").format(role=names.role)
     if step == "02":
-        return None if lookup.table(session) else f"the table {names.table}"
+        return None if lookup.table(session) else _("the table {table}").format(table=names.table)
     if step == "03":
         absent = [name for name in names.functions.values() if lookup.function(session, name) is None]
-        return f"the functions {', '.join(absent)}" if absent else None
+        return _("the functions {functions}").format(functions=", ".join(absent)) if absent else None
     api = lookup.api(session)
     if step == "04":
-        return None if api else f"the API {names.api}"
+        return None if api else _("the API {api}").format(api=names.api)
     if step == "05":
-        return None if api and lookup.stage(session, api["ApiId"]) else f"the stage {names.stage} of {names.api}"
-    raise ValueError(f"step {step} creates nothing another step needs")
+        if api and lookup.stage(session, api["ApiId"]):
+            return None
+        return _("the stage {stage} of {api}").format(stage=names.stage, api=names.api)
+    raise ValueError(_("step {step} creates nothing another step needs").format(step=step))
 
 
 NEEDS = {"03": ["01"], "04": ["01", "03"], "05": ["04"], "06": ["04", "05"]}
@@ -92,11 +98,12 @@ def not_ready(session: WorkshopSession, step: str) -> NotReady:
     """NotReady naming exactly what step `step` lacks and which notebook creates it (and why it may be gone)."""
     missing = [(earlier, what) for earlier in NEEDS[step] if (what := _missing(session, earlier))]
     if not missing:
-        missing = [(NEEDS[step][-1], "something an earlier step creates")]
-    things = " and ".join(what for _, what in missing)
-    notebooks = " and ".join(step_label(earlier) for earlier, _ in missing)
-    one = len(missing) == 1
-    message = f"Step {step} needs {things}, which {'is' if one else 'are'} not there: " \
-              f"run notebook{'' if one else 's'} {notebooks} first."
+        missing = [(NEEDS[step][-1], _("something an earlier step creates"))]
+    joiner = _(" and ")
+    things = joiner.join(what for _earlier, what in missing)
+    notebooks = joiner.join(step_label(earlier) for earlier, _what in missing)
+    message = ngettext("Step {step} needs {things}, which is not there: run notebook {notebooks} first.",
+                       "Step {step} needs {things}, which are not there: run notebooks {notebooks} first.",
+                       len(missing)).format(step=step, things=things, notebooks=notebooks)
     note = context_note(session)
     return NotReady(f"{message}\n{note}" if note else message)

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
+from .i18n import _
+
 JOIN_AT_ONCE = 10  # members connecting at the same moment (a class arriving, not a flood)
 DELIVERY_TIMEOUT = 120.0
 
@@ -34,8 +36,9 @@ class FanOut:
         return statistics.median(self.to_each_ms)
 
     def line(self, label: str) -> str:
-        return (f"{label:<12} {self.members:>4} members: a message reaches a member after {self.median_to_each_ms:7.1f} ms "
-                f"(median), the last member after {self.median_to_last_ms:7.1f} ms (median of {len(self.to_last_ms)})")
+        return f"{label:<12} " + _("{members:>4} members: a message reaches a member after {each:7.1f} ms (median), the "
+                                   "last member after {last:7.1f} ms (median of {count})").format(
+            members=self.members, each=self.median_to_each_ms, last=self.median_to_last_ms, count=len(self.to_last_ms))
 
 
 def measure(url: str, members: int, messages: int = 5) -> FanOut:
@@ -77,8 +80,8 @@ async def _measure(url: str, size: int, messages: int) -> FanOut:
         try:
             await asyncio.wait_for(done[text].wait(), DELIVERY_TIMEOUT)
         except asyncio.TimeoutError:
-            raise RuntimeError(f"only {len(arrivals[text])} of {size} members got the message within "
-                               f"{DELIVERY_TIMEOUT:.0f} s") from None
+            raise RuntimeError(_("only {arrived} of {size} members got the message within {seconds:.0f} s").format(
+                arrived=len(arrivals[text]), size=size, seconds=DELIVERY_TIMEOUT)) from None
         return [(arrived - began) * 1000 for arrived in arrivals[text]]
 
     # limit=0: every member keeps its own connection open (aiohttp's default pool stops at 100)

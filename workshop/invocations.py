@@ -11,6 +11,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from .i18n import _
+
 REPORT = re.compile(r"^REPORT RequestId: (?P<request_id>\S+)\s+Duration: (?P<duration>[\d.]+) ms"
                     r"(?:.*?Init Duration: (?P<init>[\d.]+) ms)?")
 
@@ -28,7 +30,7 @@ class Invocation:
         return self.init_ms is not None
 
     def describe(self) -> str:
-        start = f"cold (init {self.init_ms:.0f} ms)" if self.cold else "warm"
+        start = _("cold (init {ms:.0f} ms)").format(ms=self.init_ms) if self.cold else _("warm")
         return f"{self.function} {self.duration_ms:.0f} ms, {start}"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from local_cloud import control
 
+from .i18n import _
 from .session import WorkshopSession
 
 
@@ -19,12 +20,12 @@ def spare_workers(session: WorkshopSession, count: int | None = None) -> int:
     is a control action, so it carries the cloud's secret (local_cloud.control reads it).
     """
     if session.is_aws or not session.endpoint_url:
-        raise SettingsUnavailable("On AWS there is no spare worker to turn off: every new execution environment "
-                                  "is a real cold start.")
+        raise SettingsUnavailable(_("On AWS there is no spare worker to turn off: every new execution environment "
+                                    "is a real cold start."))
     payload = None if count is None else {"lambda_spare_workers": count}
     try:
         answer = control.send(session.endpoint_url, "settings", payload)
     except control.ControlError as error:
-        raise SettingsUnavailable(f"Could not change the local cloud's settings at {session.endpoint_url}, so its "
-                                  f"cold starts stay as they are ({error}).") from None
+        raise SettingsUnavailable(_("Could not change the local cloud's settings at {url}, so its cold starts stay as "
+                                    "they are ({error}).").format(url=session.endpoint_url, error=error)) from None
     return int(answer["lambda_spare_workers"])

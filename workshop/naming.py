@@ -6,6 +6,8 @@ import os
 import re
 from dataclasses import dataclass, field
 
+from .i18n import _
+
 DEFAULT_PREFIX = "chat"
 # Short enough that the longest derived name (an IAM role, 64 characters max) always fits.
 PREFIX_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,23}$")
@@ -30,10 +32,10 @@ class PrefixError(ValueError):
 def validate_prefix(prefix: str) -> str:
     """Return the prefix if AWS accepts it at the start of every name, else explain how to fix it."""
     if not PREFIX_PATTERN.match(prefix) or prefix.endswith("-") or "--" in prefix:
-        raise PrefixError(
-            f"WORKSHOP_PREFIX={prefix!r} cannot start resource names. Use 1 to 24 lowercase letters, digits "
+        raise PrefixError(_(
+            "WORKSHOP_PREFIX={prefix!r} cannot start resource names. Use 1 to 24 lowercase letters, digits "
             "or single hyphens, starting with a letter, e.g. WORKSHOP_PREFIX=alice or WORKSHOP_PREFIX=team-3."
-        )
+        ).format(prefix=prefix))
     return prefix
 
 
@@ -54,7 +56,8 @@ def prefix_note(given: str | None) -> str:
     given = (given or "").strip()
     if not given or given == given.lower():
         return ""
-    return f"note: WORKSHOP_PREFIX={given} is used as {given.lower()!r} (prefixes are lower-case)"
+    return _("note: WORKSHOP_PREFIX={given} is used as {used!r} (prefixes are lower-case)").format(
+        given=given, used=given.lower())
 
 
 def prefix_from_environment() -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 
+from .i18n import _
 from .language import ENGLISH
 from .steps import EDITIONS, PROJECT_ROOT, STEPS, Step
 
@@ -54,9 +55,9 @@ def write_all() -> tuple[list[str], list[str]]:
 def main() -> int:
     written, skipped = write_all()
     for path in written:
-        print("wrote", path)
+        print(_("wrote {path}").format(path=path))
     for note in skipped:
-        print("skipped:", note)
+        print(_("skipped: {note}").format(note=note))
     return 0
 
 

@@ -8,6 +8,7 @@ import io
 import zipfile
 from pathlib import Path
 
+from .i18n import _
 from .naming import ROUTES
 
 FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "lambda_functions"
@@ -26,8 +27,9 @@ def source_files(route_key: str, functions_dir: Path = FUNCTIONS_DIR) -> list[Pa
     files = [functions_dir / f"{ROUTES[route_key]}.py", functions_dir / SHARED_MODULE]
     for path in files:
         if not path.is_file():
-            raise PackagingError(f"{path} is missing: the handler code of route {route_key!r} lives there. "
-                                 "Restore it (git checkout -- lambda_functions) and re-run the step.")
+            raise PackagingError(_("{path} is missing: the handler code of route {route!r} lives there. "
+                                   "Restore it (git checkout -- lambda_functions) and re-run the step.").format(
+                path=path, route=route_key))
     return files + catalog_files(functions_dir)
 
 
@@ -36,8 +38,9 @@ def catalog_files(functions_dir: Path = FUNCTIONS_DIR) -> list[Path]:
     compiled = [po.with_suffix(".mo") for po in sorted(functions_dir.glob(CATALOGS))]
     for path in compiled:
         if not path.is_file():
-            raise PackagingError(f"{path} is missing: the chat functions read their translations there. "
-                                 "Compile it with `python -m workshop.chat_catalog` (or git checkout -- lambda_functions).")
+            raise PackagingError(_("{path} is missing: the chat functions read their translations there. "
+                                   "Compile it with `python -m workshop.chat_catalog` "
+                                   "(or git checkout -- lambda_functions).").format(path=path))
     return compiled
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .i18n import _
+
 
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
@@ -30,13 +32,16 @@ def policy_problems(document: dict[str, Any], allowed_resource_parts: list[str])
         if statement.get("Effect") != "Allow":
             continue
         if "NotAction" in statement or "NotResource" in statement:
-            problems.append(f"statement {number} uses NotAction/NotResource, which grants more than it names")
+            problems.append(_("statement {number} uses NotAction/NotResource, which grants more than it names").format(
+                number=number))
         for action in _as_list(statement.get("Action", [])):
             if "*" in action:
-                problems.append(f"statement {number} allows the wildcard action {action!r}: name each action")
+                problems.append(_("statement {number} allows the wildcard action {action!r}: name each action").format(
+                    number=number, action=action))
         for resource in _as_list(statement.get("Resource", [])):
             if not _scoped(resource, allowed_resource_parts):
-                problems.append(f"statement {number} allows resource {resource!r}: scope it to this chat's resources")
+                problems.append(_("statement {number} allows resource {resource!r}: scope it to this chat's "
+                                  "resources").format(number=number, resource=resource))
     return problems
 
 
@@ -48,9 +53,10 @@ def permission_problems(statements: list[dict[str, Any]], expected_source_arn: s
         condition = statement.get("Condition", {})
         source_arn = condition.get("ArnLike", {}).get("AWS:SourceArn") or condition.get("ArnEquals", {}).get("AWS:SourceArn")
         if not source_arn:
-            problems.append(f"permission {statement.get('Sid')!r} has no SourceArn: any API could invoke the function")
+            problems.append(_("permission {sid!r} has no SourceArn: any API could invoke the function").format(
+                sid=statement.get("Sid")))
         elif source_arn == expected_source_arn:
             found = True
     if not found:
-        problems.append(f"no permission lets API Gateway invoke it from {expected_source_arn}")
+        problems.append(_("no permission lets API Gateway invoke it from {arn}").format(arn=expected_source_arn))
     return problems

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from .i18n import _
+
 PRICES_FILE = Path(__file__).resolve().parent / "data" / "prices-us-east-1.json"
 
 
@@ -24,10 +26,11 @@ class Prices:
         return float(item["usd"]) / float(item["per"])
 
     def describe(self) -> str:
-        lines = [f"Prices: {self.region}, as of {self.as_of} ({PRICES_FILE.name})"]
+        lines = [_("Prices: {region}, as of {date} ({file})").format(region=self.region, date=self.as_of,
+                                                                     file=PRICES_FILE.name)]
         for name, item in self.items.items():
             amount = f"{item['usd']:.10f}".rstrip("0").rstrip(".")
-            per = "per" if item["per"] == 1 else f"per {item['per']:,}"
+            per = _("per") if item["per"] == 1 else _("per {count:,}").format(count=item["per"])
             lines.append(f"  {name:40} {amount:>12} USD {per} {item['unit']}  ← {item['source']}")
         return "\n".join(lines)
 
@@ -38,10 +41,10 @@ def load(path: Path = PRICES_FILE) -> Prices:
 
 def problems(prices: Prices) -> list[str]:
     """What is missing for a reader to trust a price: a date, and for every price a positive value and a source."""
-    found = [] if prices.as_of else ["the file has no prices_as_of date"]
+    found = [] if prices.as_of else [_("the file has no prices_as_of date")]
     for name, item in prices.items.items():
         if not str(item.get("source", "")).startswith("https://aws.amazon.com/"):
-            found.append(f"{name} has no AWS pricing page as its source")
+            found.append(_("{name} has no AWS pricing page as its source").format(name=name))
         if not (isinstance(item.get("usd"), (int, float)) and item["usd"] > 0 and item.get("per", 0) > 0):
-            found.append(f"{name} has no positive price")
+            found.append(_("{name} has no positive price").format(name=name))
     return found

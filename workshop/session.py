@@ -12,6 +12,7 @@ import botocore.config
 import botocore.exceptions
 
 from . import background_cloud
+from .i18n import _
 from .naming import Names, prefix_from_environment, prefix_note, tags_for
 
 FAKE_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
@@ -69,11 +70,12 @@ class WorkshopSession:
 
     def describe(self) -> str:
         where = {
-            "local": f"the local cloud at {self.endpoint_url}",
-            "endpoint": f"the endpoint {self.endpoint_url} (AWS_ENDPOINT_URL)",
-            "aws": "real AWS",
-        }[self.target]
-        line = f"Target: {where} · account {self.account_id} · region {self.region} · prefix {self.prefix!r}"
+            "local": _("the local cloud at {url}"),
+            "endpoint": _("the endpoint {url} (AWS_ENDPOINT_URL)"),
+            "aws": _("real AWS"),
+        }[self.target].format(url=self.endpoint_url)
+        line = _("Target: {where} · account {account} · region {region} · prefix {prefix!r}").format(
+            where=where, account=self.account_id, region=self.region, prefix=self.prefix)
         return f"{line}\n{self.prefix_note}" if self.prefix_note else line
 
     def __str__(self) -> str:
@@ -102,36 +104,41 @@ def _account_id(boto_session: boto3.Session, endpoint_url: str | None, where: st
     try:
         return sts.get_caller_identity()["Account"]
     except botocore.exceptions.NoCredentialsError as error:
-        raise TargetError(
+        raise TargetError(_(
             "No AWS credentials found for the real-AWS target. Run `aws configure` (or `aws sso login "
             "--profile NAME` and set AWS_PROFILE=NAME), or unset WORKSHOP_TARGET to use the local cloud."
-        ) from error
+        )) from error
     except botocore.exceptions.ClientError as error:
-        raise TargetError(
-            f"{where} refused your credentials ({error.response['Error'].get('Code')}): they are wrong or "
+        raise TargetError(_(
+            "{where} refused your credentials ({code}): they are wrong or "
             "expired. Refresh them (`aws sso login`, or new keys with `aws configure`)."
-        ) from error
+        ).format(where=where, code=error.response["Error"].get("Code"))) from error
     except botocore.exceptions.EndpointConnectionError as error:
-        raise TargetError(f"Cannot reach {where}: {error}. Check the address and your network.") from error
+        raise TargetError(_("Cannot reach {where}: {error}. Check the address and your network.").format(
+            where=where, error=error)) from error
 
 
 def _confirm_aws(account_id: str, region: str, prefix: str) -> None:
     key = (account_id, region, prefix)
     if key in _confirmed_aws:
         return
-    print(f"You chose real AWS: account {account_id}, region {region}, prefix {prefix!r}.")
-    print("The workshop will create an IAM role, a DynamoDB table, 7 Lambda functions and a WebSocket API "
-          "there. They cost little, but leftovers can bill: finish with 10_cleanup (python -m workshop destroy).")
+    print(_("You chose real AWS: account {account}, region {region}, prefix {prefix!r}.").format(
+        account=account_id, region=region, prefix=prefix))
+    print(_("The workshop will create an IAM role, a DynamoDB table, 7 Lambda functions and a WebSocket API "
+            "there. They cost little, but leftovers can bill: finish with 10_cleanup (python -m workshop destroy)."))
     answer = os.environ.get("WORKSHOP_CONFIRM", "").strip().lower()
     if answer != "yes":
         if not _interactive():
-            raise TargetNotConfirmed(
+            raise TargetNotConfirmed(_(
                 "Real AWS needs an explicit confirmation and none was given: nothing was created. "
                 "Check the account and region above, then re-run with WORKSHOP_CONFIRM=yes."
-            )
-        answer = input(f"Type yes to use account {account_id} in {region}: ").strip().lower()
+            ))
+        # The answer stays the English "yes" in every language, like WORKSHOP_CONFIRM=yes.
+        answer = input(_("Type yes to use account {account} in {region}: ").format(
+            account=account_id, region=region)).strip().lower()
         if answer != "yes":
-            raise TargetNotConfirmed("Not confirmed: nothing was created. Unset WORKSHOP_TARGET to use the local cloud.")
+            raise TargetNotConfirmed(_("Not confirmed: nothing was created. Unset WORKSHOP_TARGET to use the local "
+                                       "cloud."))
     _confirmed_aws.add(key)
 
 
@@ -146,8 +153,8 @@ def setup() -> WorkshopSession:
     region = _region()
     chosen = os.environ.get("WORKSHOP_TARGET", "").strip().lower() or "local"
     if chosen not in TARGETS:
-        raise TargetError(f"WORKSHOP_TARGET={chosen!r} is not a target: use WORKSHOP_TARGET=local (the default) "
-                          "or WORKSHOP_TARGET=aws.")
+        raise TargetError(_("WORKSHOP_TARGET={chosen!r} is not a target: use WORKSHOP_TARGET=local (the default) "
+                            "or WORKSHOP_TARGET=aws.").format(chosen=chosen))
     endpoint_url = os.environ.get("AWS_ENDPOINT_URL", "").strip() or None
     if endpoint_url:
         boto_session = _session_with_fallback_credentials(region)
@@ -156,7 +163,7 @@ def setup() -> WorkshopSession:
     if chosen == "aws":
         boto_session = _learner_session(region)
         region = boto_session.region_name or region
-        account = _account_id(boto_session, None, "AWS")
+        account = _account_id(boto_session, None, "AWS")  # a name: the same in every language
         _confirm_aws(account, region, prefix)
         return WorkshopSession("aws", region, prefix, account, None, boto_session, note)
     try:
@@ -164,7 +171,7 @@ def setup() -> WorkshopSession:
     except background_cloud.LocalCloudError as error:
         raise TargetError(str(error)) from error
     boto_session = boto3.Session(region_name=region, **FAKE_CREDENTIALS)
-    account = _account_id(boto_session, cloud.url, "the local cloud")
+    account = _account_id(boto_session, cloud.url, _("the local cloud"))
     return WorkshopSession("local", region, prefix, account, cloud.url, boto_session, note)
 
 
@@ -173,11 +180,11 @@ def _learner_session(region: str) -> boto3.Session:
     try:
         return boto3.Session(region_name=region)
     except botocore.exceptions.ProfileNotFound as error:
-        raise TargetError(
-            f"AWS_PROFILE={os.environ.get('AWS_PROFILE', '')!r} names a profile that is not in your AWS "
+        raise TargetError(_(
+            "AWS_PROFILE={profile!r} names a profile that is not in your AWS "
             "configuration. `aws configure list-profiles` shows the ones you have: set AWS_PROFILE to one of "
             "them (or create it with `aws configure --profile NAME`), or unset AWS_PROFILE."
-        ) from error
+        ).format(profile=os.environ.get("AWS_PROFILE", ""))) from error
 
 
 def _session_with_fallback_credentials(region: str) -> boto3.Session:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .environment import temporary_environ
+from .i18n import N_, _
 from .language import EDITION_FOLDERS, ENGLISH, SUPPORTED
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -64,19 +65,19 @@ class Step:
 
 
 STEPS: list[Step] = [
-    Step("00", "setup", "What we build, the target, an environment check", 10),
-    Step("01", "iam_role", "The IAM role the functions run with", 10),
-    Step("02", "dynamodb_table", "The DynamoDB table of connections and names", 10),
-    Step("03", "lambda_functions", "One Lambda function per route", 15),
-    Step("04", "websocket_api", "The WebSocket API: routes, integrations, permissions", 15),
-    Step("05", "deploy_stage", "Deployment and stage: the chat's URL", 5),
-    Step("06", "chat", "Chatting from the notebook, and reading the logs", 15),
-    Step("07", "web_page", "The chat in a web browser: a static website on S3", 15),
-    Step("08", "under_the_hood", "Under the hood: cold starts, stateless functions, scale, ordering", 20,
+    Step("00", "setup", N_("What we build, the target, an environment check"), 10),
+    Step("01", "iam_role", N_("The IAM role the functions run with"), 10),
+    Step("02", "dynamodb_table", N_("The DynamoDB table of connections and names"), 10),
+    Step("03", "lambda_functions", N_("One Lambda function per route"), 15),
+    Step("04", "websocket_api", N_("The WebSocket API: routes, integrations, permissions"), 15),
+    Step("05", "deploy_stage", N_("Deployment and stage: the chat's URL"), 5),
+    Step("06", "chat", N_("Chatting from the notebook, and reading the logs"), 15),
+    Step("07", "web_page", N_("The chat in a web browser: a static website on S3"), 15),
+    Step("08", "under_the_hood", N_("Under the hood: cold starts, stateless functions, scale, ordering"), 20,
          lesson=True),
-    Step("09", "serverless_vs_server", "Serverless versus a server: latency, restarts, two servers, cost", 20,
+    Step("09", "serverless_vs_server", N_("Serverless versus a server: latency, restarts, two servers, cost"), 20,
          lesson=True),
-    Step("10", "cleanup", "Cleaning up: delete everything this prefix created", 5),
+    Step("10", "cleanup", N_("Cleaning up: delete everything this prefix created"), 5),
 ]
 DEPLOY_STEPS = ["01", "02", "03", "04", "05"]
 
@@ -86,7 +87,8 @@ def get_step(number: str | int) -> Step:
     for step in STEPS:
         if step.number == wanted:
             return step
-    raise ValueError(f"there is no step {number!r}: steps are {', '.join(s.number for s in STEPS)}")
+    raise ValueError(_("there is no step {step!r}: steps are {steps}").format(
+        step=number, steps=", ".join(s.number for s in STEPS)))
 
 
 def step_label(number: str | int) -> str:

@@ -8,6 +8,8 @@ import re
 import sys
 from typing import Any, TextIO
 
+from .i18n import _
+
 # Message text comes from other people: never let it move the cursor or recolor the terminal.
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -103,13 +105,13 @@ def render_frame(frame: Any, palette: Palette, bot_name: str = "Bot") -> str:
     """One line for one server frame, the way a person wants to read it."""
     kind = frame_kind(frame)
     if kind == "members":
-        names = ", ".join(printable(name) for name in frame["members"]) or "(nobody)"
-        return palette.paint(f"· in the chat: {names}", "gray")
+        names = ", ".join(printable(name) for name in frame["members"]) or _("(nobody)")
+        return palette.paint("· " + _("in the chat: {names}").format(names=names), "gray")
     if kind in ("public", "private"):
         text = printable(frame["publicMessage" if kind == "public" else "privateMessage"])
         sender, message = _split_sender(text)
         if kind == "private":
-            return palette.paint("[private] ", "magenta", "bold") + palette.paint(text, "magenta")
+            return palette.paint(_("[private]") + " ", "magenta", "bold") + palette.paint(text, "magenta")
         if sender == bot_name:
             return palette.paint(f"{sender}:", "cyan", "bold") + " " + palette.paint(message, "cyan")
         if sender:
@@ -120,5 +122,5 @@ def render_frame(frame: Any, palette: Palette, bot_name: str = "Bot") -> str:
     if kind == "error":
         return palette.paint(f"! {printable(frame['systemMessage'])}", "red")
     if kind == "gateway":
-        return palette.paint(f"! API Gateway answered: {printable(frame['message'])}", "red")
+        return palette.paint("! " + _("API Gateway answered: {message}").format(message=printable(frame["message"])), "red")
     return palette.paint(f"? {printable(json.dumps(frame) if not isinstance(frame, str) else frame)}", "gray")
