@@ -29,7 +29,7 @@ from bench.gateway import HANDLER_SOURCE, measure_boto3_floor, start_bare
 from local_cloud import LocalCloud
 from tests.gateway_helpers import LearnerApi
 
-PREFIX = "learners"
+PREFIX = "bench"  # bench.chat_broadcast.name_everyone names the members of this deployment
 SIZES = (10, 50, 100)
 ROUNDS = {10: 20, 50: 15, 100: 10}
 BURST = 10
