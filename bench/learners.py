@@ -108,13 +108,13 @@ async def chat(cloud: LocalCloud, url: str, pid: int) -> dict[str, Any]:
         figures["burst_slowest"] = max(elapsed for elapsed, _ in burst)
         members = [first, *(member for _, member in burst)]
 
+        gate = asyncio.Semaphore(20)
+
+        async def gated() -> Member:
+            async with gate:
+                return await connect()
+
         for size in SIZES:
-            gate = asyncio.Semaphore(20)
-
-            async def gated() -> Member:
-                async with gate:
-                    return await connect()
-
             members += await asyncio.gather(*(gated() for _ in range(size - len(members))))
             await asyncio.to_thread(name_everyone, cloud)
             await say(members, f"warm-up {size}")

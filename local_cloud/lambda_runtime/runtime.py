@@ -19,14 +19,14 @@ from typing import Any
 from aiohttp import web
 
 from ..config import Settings
-from . import cloudwatch, processes, zip_package
+from . import cloudwatch, forkserver, processes, zip_package
 from .code_cache import CodeCache, remove_abandoned
 from .errors import FunctionNotFound, InvalidRequestContent, InvokeError
 from .functions import FunctionSpec, find_function
 from .http_api import handle_invoke
 from .memory import BOTO3_IMPORT_BYTES, MemoryAccount, MemoryWatch
 from .pool import Completed, FunctionPool, Invocation, Started, error_payload
-from .worker import BOOTSTRAP, Worker
+from .worker import BOOTSTRAP, MAX_MESSAGE_BYTES, Worker, worker_environment
 
 REAPER = BOOTSTRAP.with_name("reaper.py")
 
@@ -59,6 +59,11 @@ class LambdaRuntime:
         self.settings = settings
         self.iam: Any = None  # local_cloud.iam.IAM, set by the server: issues each function's role credentials
         self.spare_workers = int(os.environ.get("LOCAL_CLOUD_LAMBDA_SPARE_WORKERS", "1"))
+        # New workers are forked from a process that has imported boto3 (Linux): ready in milliseconds, sharing
+        # its memory. LOCAL_CLOUD_LAMBDA_FORK=0, or no spare workers, spawns each one fresh (honest cold starts).
+        self.fork_workers = forkserver.available() and os.environ.get("LOCAL_CLOUD_LAMBDA_FORK", "1").strip().lower() \
+            not in ("0", "false", "no", "off")
+        self._fork_server: forkserver.ForkServer | None = None
         # MemorySize enforced (a watcher kills a worker past it); 0 turns the kill off, REPORT still tells the use.
         self.enforce_memory = os.environ.get("LOCAL_CLOUD_LAMBDA_ENFORCE_MEMORY", "1").strip().lower() not in (
             "0", "false", "no", "off")
@@ -84,6 +89,14 @@ class LambdaRuntime:
         self._loop = asyncio.get_running_loop()
         await self._loop.run_in_executor(None, remove_abandoned)
         self._start_reaper()
+        if self.fork_workers:
+            self._fork_server = forkserver.ForkServer(str(BOOTSTRAP), worker_environment(f"{self._instance}/forkserver"),
+                                                      MAX_MESSAGE_BYTES)
+            try:
+                await self._fork_server.start()
+            except OSError as error:
+                log.warning("could not start the Lambda fork server (%s): workers are spawned instead", error)
+                self._fork_server = None
         if self._memory_watch is not None:
             self._memory_watch.start()
         lambda_lifecycle.subscribe(self._function_changed)
@@ -108,6 +121,9 @@ class LambdaRuntime:
         if self._memory_watch is not None:
             self._memory_watch.stop()
         self._code.clear()
+        if self._fork_server is not None:
+            await self._fork_server.close()
+            self._fork_server = None
         await self._stop_reaper()
 
     def _start_reaper(self) -> None:
@@ -212,7 +228,18 @@ class LambdaRuntime:
 
     async def _spawn(self) -> Worker:
         self._spawned += 1
-        worker = await Worker.spawn(f"{self._instance}/{self._spawned}", on_end=self._worker_ended)
+        marker = f"{self._instance}/{self._spawned}"
+        server = self._fork_server
+        worker = None
+        # With no spare workers (notebook 08 measures real cold starts) every worker imports boto3 itself.
+        if server is not None and server.alive and self.spare_workers > 0:
+            try:
+                worker = await Worker.fork(server, marker, on_end=self._worker_ended)
+            except (ConnectionError, OSError, asyncio.TimeoutError) as error:
+                log.warning("the Lambda fork server failed (%s): spawning workers instead", error)
+                self._fork_server = None
+        if worker is None:
+            worker = await Worker.spawn(marker, on_end=self._worker_ended)
         self._tell_reaper(str(worker.pid))
         return worker
 
