@@ -76,8 +76,9 @@ class FunctionPool:
 
     async def invoke(self, spec: FunctionSpec, invocation: Invocation) -> Completed:
         async with self._slots:
-            if spec.config_key != self._config_key:  # new code or configuration: old workers go
-                self._config_key = spec.config_key
+            config_key = spec.config_key
+            if config_key != self._config_key:  # new code or configuration: old workers go
+                self._config_key = config_key
                 stale, self._idle = self._idle, []
                 await asyncio.gather(*(worker.stop() for worker in stale))
             started: Started | None = None
@@ -87,7 +88,7 @@ class FunctionPool:
                 if started.worker is None:
                     return _init_failed(spec, invocation, started)
                 worker = started.worker
-                worker.config_key = spec.config_key
+                worker.config_key = config_key
             self._busy.add(worker)
             try:
                 completed = await _run(worker, spec, invocation, started, self._memory_watch)
@@ -175,7 +176,7 @@ async def _run(worker: Worker, spec: FunctionSpec, invocation: Invocation, start
     report = cloudwatch.report_line(request_id, duration, spec.memory_size, max_memory, init_ms, status)
     init_log = started.init_log if started else ""
     lines = cloudwatch.invocation_lines(request_id, spec.version, output, report, init_log)
-    cloudwatch.write_lines(spec.account, spec.region, spec.log_group_name, worker.log_stream_name, lines)
+    cloudwatch.write_lines_soon(spec.account, spec.region, spec.log_group_name, worker.log_stream_name, lines)
     return Completed(payload, failed, lines)
 
 

@@ -22,7 +22,7 @@ from ..config import Settings
 from . import cloudwatch, forkserver, processes, zip_package
 from .code_cache import CodeCache, remove_abandoned
 from .errors import FunctionNotFound, InvalidRequestContent, InvokeError
-from .functions import FunctionSpec, find_function
+from .functions import FunctionSpec, find_function, spec_of
 from .http_api import handle_invoke
 from .memory import BOTO3_IMPORT_BYTES, MemoryAccount, MemoryWatch
 from .pool import Completed, FunctionPool, Invocation, Started, error_payload
@@ -176,12 +176,20 @@ class LambdaRuntime:
     # -- the programmatic API -------------------------------------------------------------------------
     async def invoke(self, function: str, payload: bytes, invocation_type: str = "RequestResponse",
                      log_type: str = "None", qualifier: str | None = None,
-                     client_context: dict[str, Any] | None = None, region: str | None = None) -> InvokeResult:
-        """Invoke like lambda.invoke; `function` is a name, partial ARN or ARN. Raises FunctionNotFound."""
+                     client_context: dict[str, Any] | None = None, region: str | None = None,
+                     found: tuple[Any, str, str] | None = None, trusted_json: bool = False) -> InvokeResult:
+        """Invoke like lambda.invoke; `function` is a name, partial ARN or ARN. Raises FunctionNotFound.
+
+        The gateway passes what it already has: `found` (moto's function, its account and region, looked up
+        for the permission check) and `trusted_json` (it wrote the payload with json.dumps itself).
+        """
         if invocation_type not in INVOCATION_TYPES:
             raise InvokeError(f"InvocationType must be one of {', '.join(INVOCATION_TYPES)}, not {invocation_type!r}")
-        spec = find_function(function, region or self.settings.region, qualifier)
-        text = _event_text(payload)
+        if found is not None and qualifier is None:
+            spec = spec_of(*found)
+        else:
+            spec = find_function(function, region or self.settings.region, qualifier)
+        text = payload.decode() if trusted_json else _event_text(payload)
         request_id = str(uuid.uuid4())
         if invocation_type == "DryRun":
             return InvokeResult(204, b"", None, None, None, request_id)
