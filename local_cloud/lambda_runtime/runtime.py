@@ -386,7 +386,7 @@ class LambdaRuntime:
     async def _retire_idle_workers(self) -> None:
         idle_seconds = self.settings.lambda_idle_seconds
         while True:
-            await asyncio.sleep(min(max(idle_seconds / 4, 0.1), 10.0))
+            await asyncio.sleep(min(max(idle_seconds / 4, 0.1), 5.0))
             for pool in list(self._pools.values()):
                 with contextlib.suppress(Exception):
                     await pool.retire_idle(idle_seconds)
