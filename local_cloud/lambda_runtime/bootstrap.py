@@ -194,6 +194,9 @@ def _prepare_boto3() -> None:
         return loader
 
     botocore.session.create_loader = create_warm_loader
+    # The default session `boto3.client(...)` and `boto3.resource(...)` use, made now: it reads the region,
+    # credentials and endpoint from the environment only when a client is created, i.e. with the function's.
+    boto3.setup_default_session()
     # Everything imported so far lives as long as the process: keep the garbage collector from re-scanning it.
     gc.collect()
     gc.freeze()
@@ -446,8 +449,11 @@ def _report_exits(control) -> None:
 
 
 def _run_forked_worker(fds: list[int], environment: dict, boto3_bytes: int | None, server_fds: tuple) -> None:
-    """The forked child's whole life: it never returns into the server's loop, and exits as a script would."""
-    code = 0
+    """The forked child's whole life: it never returns into the server's loop, and exits as a script would.
+
+    It exits inside the except clauses: leaving one frees the frames that hold the protocol pipe, and the
+    local cloud, seeing that pipe close, would end the process group before the exit status is set.
+    """
     try:
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -455,17 +461,21 @@ def _run_forked_worker(fds: list[int], environment: dict, boto3_bytes: int | Non
             os.close(fd)
         _become_worker(fds, environment, boto3_bytes)
     except SystemExit as exit_request:  # sys.exit() in a handler ends the worker with that status
-        code = exit_request.code if isinstance(exit_request.code, int) else int(exit_request.code is not None)
-        if exit_request.code is not None and not isinstance(exit_request.code, int):
-            print(exit_request.code, file=sys.stderr)
+        code = exit_request.code
+        if code is not None and not isinstance(code, int):
+            print(code, file=sys.stderr)
+        _exit_now(code if isinstance(code, int) else int(code is not None))
     except BaseException:  # noqa: BLE001 - reported like an uncaught exception in a script
         traceback.print_exc()
-        code = 1
-    finally:
-        with contextlib.suppress(Exception):
-            sys.stdout.flush()
-            sys.stderr.flush()
-        os._exit(code)
+        _exit_now(1)
+    _exit_now(0)
+
+
+def _exit_now(code: int) -> None:
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(code)
 
 
 def _become_worker(fds: list[int], environment: dict, boto3_bytes: int | None) -> None:
