@@ -9,6 +9,8 @@ after each init and invocation the worker writes an end marker there so the pare
 When stdin closes (the local cloud stopped or died) the worker exits at once, with every process it started
 (it leads its own process group); on Linux it also dies with the local cloud's process (PR_SET_PDEATHSIG).
 It reports its memory (resident size, and on Linux its exact peak) so the local cloud can enforce MemorySize.
+With --forkserver FD (Linux) it is the fork server instead: it imports boto3 once, then forks a worker per
+request on the socket FD (see forkserver.py), which starts from `_become_worker` already "ready".
 """
 
 from __future__ import annotations
