@@ -2,13 +2,14 @@
 
 Run with `python -m bench learners`. One fresh local cloud (a subprocess, as `python -m local_cloud` runs),
 the workshop's chat deployed by its own steps, and in order:
+- a warm route response (an echo Lambda behind a two-way route) p50/p95, first, on a quiet cloud;
 - the first message after the first connect (a member joins with ?name=, then says something at once);
 - the slowest of 10 simultaneous connects;
 - the chat's fan-out p50/p95 (send until the LAST member has it) at 10, 50 and 100 members, the first
   member's latency, and the cost per recipient (the slope between 10 and 100 members) against the boto3
   floor: a plain sequential post_to_connection loop to an endpoint that only answers 200;
-- PSS (proportional set size: shared pages counted once) of the local cloud and all its workers;
-- a warm route response (an echo Lambda behind a two-way route) p50/p95.
+- PSS (proportional set size: shared pages counted once) of the local cloud and all its workers after the
+  50-member run.
 Prints figures; nothing here passes or fails.
 """
 
@@ -155,15 +156,16 @@ def main() -> None:
         with LocalCloud() as cloud:
             assert cloud._process is not None
             pid = cloud._process.pid
-            with temporary_environ({**cloud.environ, "WORKSHOP_PREFIX": PREFIX, "WORKSHOP_TARGET": None}):
-                url = deploy_all(quiet=True).url
-            time.sleep(2.0)  # the spare worker the cloud starts is ready, as it would be for a learner
             print(f"learners benchmark: local cloud pid {pid}, {os.cpu_count()} CPU(s)", flush=True)
-            figures = asyncio.run(chat(cloud, url, pid))
+            # The warm route first, on a quiet cloud (after the chat run, 100 $disconnects would still be busy).
             learner = LearnerApi(cloud, "echo")
             api = learner.api("echo")
             learner.route(api, "echo", learner.function("echo", HANDLER_SOURCE), two_way=True)
             echoes = asyncio.run(warm_route(learner.deploy(api)))
+            with temporary_environ({**cloud.environ, "WORKSHOP_PREFIX": PREFIX, "WORKSHOP_TARGET": None}):
+                url = deploy_all(quiet=True).url
+            time.sleep(2.0)  # the spare worker the cloud starts is ready, as it would be for a learner
+            figures = asyncio.run(chat(cloud, url, pid))
         floor = min(measure_boto3_floor(connections_port) for _ in range(2)) * 1000
     finally:
         connections_server.terminate()
