@@ -65,20 +65,23 @@ def _split(output: str) -> list[str]:
     return [line for line in output.splitlines() if line.strip()]
 
 
-# Log lines waiting for the event loop's next turn: (account, region, group, stream) -> [(timestamp, lines)].
+# Log lines waiting to be written: (account, region, group, stream) -> [(timestamp, lines)].
 _pending: dict[tuple[str, str, str, str], list[tuple[int, list[str]]]] = {}
+# How long they wait: long enough for the reply to reach its caller first (it takes a few loop turns),
+# short enough that nobody notices. A request to moto writes them at once (moto_bridge), so none is missed.
+FLUSH_DELAY_SECONDS = 0.01
 
 
 def write_lines_soon(account: str, region: str, group: str, stream: str, lines: list[str]) -> None:
-    """Like write_lines, but off the response path: written on the event loop's next turn, in one call per
-    stream with whatever other invocations logged by then (the reply to the caller goes out first)."""
+    """Like write_lines, but off the response path: written a moment later, in one call per stream with
+    whatever other invocations logged by then (the reply to the caller goes out first)."""
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
         write_lines(account, region, group, stream, lines)
         return
     if not _pending:
-        loop.call_soon(flush_pending)
+        loop.call_later(FLUSH_DELAY_SECONDS, flush_pending)
     _pending.setdefault((account, region, group, stream), []).append((int(time.time() * 1000), lines))
 
 

@@ -120,6 +120,7 @@ class LambdaRuntime:
                              return_exceptions=True)
         if self._memory_watch is not None:
             self._memory_watch.stop()
+        cloudwatch.flush_pending()
         self._code.clear()
         if self._fork_server is not None:
             await self._fork_server.close()
