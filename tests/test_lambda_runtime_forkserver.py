@@ -100,6 +100,25 @@ def test_lambda_fork_0_spawns_every_worker():
         assert init_duration(response) >= 300
 
 
+def test_a_cloud_started_without_spares_forks_once_they_are_turned_on():
+    with LocalCloud(env={"LOCAL_CLOUD_LAMBDA_SPARE_WORKERS": "0"}) as other:
+        assert other._process is not None
+        assert not any("--forkserver" in command for command in child_commands(other._process.pid))
+        role = create_role(other)
+        first = deploy(other, role, SLOW_IMPORT)
+        _, body = invoke(other.client("lambda"), first)
+        assert "--forkserver" not in parent_command(body["pid"])
+        other.send_control("settings", {"lambda_spare_workers": 1})
+        second = deploy(other, role, SLOW_IMPORT)
+        _, body = invoke(other.client("lambda"), second)
+        assert "--forkserver" in parent_command(body["pid"])
+
+
+def child_commands(pid: int) -> list[str]:
+    children = [child for task in Path(f"/proc/{pid}/task").iterdir() for child in (task / "children").read_text().split()]
+    return [Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode() for child in children]
+
+
 class IdleWorker:
     def __init__(self, idle_for: float) -> None:
         self.last_used = time.monotonic() - idle_for

@@ -89,14 +89,7 @@ class LambdaRuntime:
         self._loop = asyncio.get_running_loop()
         await self._loop.run_in_executor(None, remove_abandoned)
         self._start_reaper()
-        if self.fork_workers:
-            self._fork_server = forkserver.ForkServer(str(BOOTSTRAP), worker_environment(f"{self._instance}/forkserver"),
-                                                      MAX_MESSAGE_BYTES)
-            try:
-                await self._fork_server.start()
-            except OSError as error:
-                log.warning("could not start the Lambda fork server (%s): workers are spawned instead", error)
-                self._fork_server = None
+        await self._start_fork_server()
         if self._memory_watch is not None:
             self._memory_watch.start()
         lambda_lifecycle.subscribe(self._function_changed)
@@ -126,6 +119,19 @@ class LambdaRuntime:
             await self._fork_server.close()
             self._fork_server = None
         await self._stop_reaper()
+
+    async def _start_fork_server(self) -> None:
+        """Start the fork server when workers are to be forked (not with 0 spare workers: honest cold starts)."""
+        if not self.fork_workers or self.spare_workers <= 0 or self._fork_server is not None:
+            return
+        server = forkserver.ForkServer(str(BOOTSTRAP), worker_environment(f"{self._instance}/forkserver"),
+                                       MAX_MESSAGE_BYTES)
+        try:
+            await server.start()
+        except OSError as error:
+            log.warning("could not start the Lambda fork server (%s): workers are spawned instead", error)
+            return
+        self._fork_server = server
 
     def _start_reaper(self) -> None:
         """The orphan watchdog: if this process dies without close(), it ends what the workers left behind."""
@@ -163,6 +169,8 @@ class LambdaRuntime:
     async def set_spare_workers(self, count: int) -> None:
         """Keep `count` spare workers from now on; 0 stops the ones waiting, so every cold start is a full one."""
         self.spare_workers = max(0, count)
+        if not self._closing:
+            await self._start_fork_server()
         extra = len(self._spares) - self.spare_workers
         if extra > 0:
             stopped, self._spares = self._spares[:extra], self._spares[extra:]
