@@ -8,7 +8,7 @@ import importlib
 # name on the command line -> module in bench/ with a main()
 BENCHMARKS = {"lambda": "bench.lambda_runtime", "gateway": "bench.gateway", "chat": "bench.chat_broadcast",
               "dynamodb": "bench.dynamodb_transactions", "stale": "bench.chat_stale_members",
-              "boundary": "bench.boundary", "web": "bench.web_page", "iam": "bench.iam"}
+              "boundary": "bench.boundary", "web": "bench.web_page", "iam": "bench.iam", "learners": "bench.learners"}
 
 
 def main() -> None:

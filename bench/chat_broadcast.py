@@ -1,8 +1,8 @@
 """Chat broadcast benchmark: how long one public message takes to reach 10, 100 and 500 members.
 
 The deployed chat (the workshop's own steps, on a private local cloud) is measured twice per size:
-posting to the members concurrently (the handlers' default thread pool) and one after the other
-(BROADCAST_WORKERS=1 on the function). Prints p50/p95 of the time until the LAST member received the
+with the handler's default (a thread pool when its first post waited on the network, a plain loop when
+it did not) and one after the other (BROADCAST_WORKERS=1 on the function). Prints p50/p95 of the time until the LAST member received the
 message, the handler's own posting time (fanOutMs from its log line: the part concurrency speeds up;
 the rest is the gateway, the Lambda invoke and the member scan, which the local cloud's moto makes slow),
 and the sequential/concurrent ratios: the teaching point for concurrency.

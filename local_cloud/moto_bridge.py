@@ -15,6 +15,8 @@ from aiohttp import web
 # moto's server application: it picks the service from the signed Authorization header.
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+from .lambda_runtime import cloudwatch
+
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Any]
 
 
@@ -30,6 +32,7 @@ class MotoBridge:
         self._dynamodb_lock = threading.Lock()
 
     async def handle(self, request: web.Request) -> web.Response:
+        cloudwatch.flush_pending()  # function logs queued off the response path are visible to every request
         body = await request.read()
         environ = wsgi_environ(request, body)
         loop = asyncio.get_running_loop()

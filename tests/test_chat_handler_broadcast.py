@@ -104,7 +104,7 @@ def test_the_newest_connections_are_posted_to_first(chat, monkeypatch):
     chat.join("B", "Bob")
     chat.posts.gone.update(ghosts)
     chat.posts.attempts.clear()
-    monkeypatch.setattr(chat_shared, "broadcast_workers", lambda: 1)  # posts in the order they are made
+    monkeypatch.setattr(chat_shared, "broadcast_workers", lambda *_: 1)  # posts in the order they are made
     chat.call("sendPublic", "A", {"message": "hi"})
     assert set(chat.posts.attempts[:2]) == {"A", "B"}  # before the connections a crash left behind
 
@@ -195,3 +195,31 @@ def test_a_crash_is_logged_and_still_raised(chat, capsys, monkeypatch):
         chat.call("setName", "A", {"name": "Alice"})
     record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert record["outcome"] == "crashed" and record["level"] == "ERROR"
+
+
+def test_quick_posts_go_out_from_one_thread(chat):
+    for number in range(8):
+        chat.join(f"M{number}", f"Member{number}")
+    chat.posts.delay = 0  # a post that waits on no network: threads would only add their cost
+
+    chat.posts.threads.clear()
+    chat.call("sendPublic", "M0", {"message": "fan out"})
+    assert len(chat.posts.threads) == 1
+    assert all(chat.texts(f"M{number}", "publicMessage") == ["Member0: fan out"] for number in range(8))
+
+
+def test_the_sender_gets_its_message_before_the_members_are_listed(chat, monkeypatch):
+    for connection_id, name in (("A", "Alice"), ("B", "Bob"), ("C", "Cleo")):
+        chat.join(connection_id, name)
+    chat.posts.attempts.clear()
+    posted_before_listing = []
+    list_members = chat_shared.list_members
+
+    def listing():
+        posted_before_listing.extend(chat.posts.attempts)
+        return list_members()
+
+    monkeypatch.setattr(chat_shared, "list_members", listing)
+    chat.call("sendPublic", "A", {"message": "me first"})
+    assert posted_before_listing == ["A"]
+    assert sorted(chat.posts.attempts) == ["A", "B", "C"]  # and nobody twice

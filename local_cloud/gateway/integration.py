@@ -49,12 +49,17 @@ class Integrations:
                 f"the route at it with apigatewayv2.update_route(..., Target='integrations/<id>').",
             )
             return Outcome(failure=CONFIG_ERROR)
-        problem = await self._check_invoke_allowed(stage, route, function_arn)
+        function, problem = await self._check_invoke_allowed(stage, route, function_arn)
         if problem is not None:
             return Outcome(failure=CONFIG_ERROR)
         payload = json.dumps(event).encode()
+        parsed = parse_function_arn(function_arn)
+        # The function was just found for the permission check: the runtime need not look it up again
+        # (only for an unqualified ARN, the one the check read).
+        found = (function, parsed[1], parsed[0]) if parsed and function_arn.count(":") == 6 else None
         try:
-            result = await asyncio.wait_for(self.runtime.invoke(function_arn, payload), self.timeout)
+            result = await asyncio.wait_for(
+                self.runtime.invoke(function_arn, payload, found=found, trusted_json=True), self.timeout)
         except asyncio.TimeoutError:
             name = _function_name(function_arn)
             await self.hints.say(
@@ -86,15 +91,15 @@ class Integrations:
         return apis.function_arn_from_integration_uri(route.integration_uri)
 
     async def _check_invoke_allowed(self, stage: apis.StageView, route: apis.DeployedRoute,
-                                    function_arn: str) -> str | None:
-        """None when AWS would invoke the function; otherwise say why (once a minute) and return the cause."""
+                                    function_arn: str) -> tuple[Any, str | None]:
+        """(moto's function, None) when AWS would invoke it; otherwise say why (once a minute) and give the cause."""
         function = find_function(function_arn)
         if function is None:
             await self._say_missing_function(stage, route, function_arn)
-            return "missing"
+            return None, "missing"
         source_arn = execute_api_arn(stage.region, stage.account_id, stage.api_id, stage.stage_name, route.route_key)
         if allows_api_gateway(function, source_arn, stage.account_id):
-            return None
+            return function, None
         name = _function_name(function_arn)
         await self.hints.say(
             f"permission:{function_arn}:{source_arn}",
@@ -106,7 +111,7 @@ class Integrations:
             f"SourceArn='arn:aws:execute-api:{stage.region}:{stage.account_id}:{stage.api_id}/*/{route.route_key}').",
             name,
         )
-        return "permission"
+        return function, "permission"
 
     async def _say_missing_function(self, stage: apis.StageView, route: apis.DeployedRoute, function_arn: str) -> None:
         await self.hints.say(

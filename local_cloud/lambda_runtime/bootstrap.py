@@ -9,11 +9,14 @@ after each init and invocation the worker writes an end marker there so the pare
 When stdin closes (the local cloud stopped or died) the worker exits at once, with every process it started
 (it leads its own process group); on Linux it also dies with the local cloud's process (PR_SET_PDEATHSIG).
 It reports its memory (resident size, and on Linux its exact peak) so the local cloud can enforce MemorySize.
+With --forkserver FD (Linux) it is the fork server instead: it imports boto3 once, then forks a worker per
+request on the socket FD (see forkserver.py), which starts from `_become_worker` already "ready".
 """
 
 from __future__ import annotations
 
 import builtins
+import contextlib
 import ctypes
 import decimal
 import gc
@@ -193,6 +196,9 @@ def _prepare_boto3() -> None:
         return loader
 
     botocore.session.create_loader = create_warm_loader
+    # The default session `boto3.client(...)` and `boto3.resource(...)` use, made now: it reads the region,
+    # credentials and endpoint from the environment only when a client is created, i.e. with the function's.
+    boto3.setup_default_session()
     # Everything imported so far lives as long as the process: keep the garbage collector from re-scanning it.
     gc.collect()
     gc.freeze()
@@ -351,14 +357,22 @@ def _invoke(handler, function: dict, message: dict) -> dict:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--forkserver"]:
+        _serve_forks(int(sys.argv[2]))
+        return
     proto_in, proto_out = _take_over_std_streams()
-    inbox: queue.Queue = queue.Queue()
     _die_with_the_local_cloud()
-    threading.Thread(target=_read_messages, args=(proto_in, inbox), daemon=True).start()
     before = _rss_bytes()
     _prepare_boto3()
     after = _rss_bytes()
     boto3_bytes = after - before if before is not None and after is not None else None
+    _serve_one_function(proto_in, proto_out, boto3_bytes)
+
+
+def _serve_one_function(proto_in, proto_out, boto3_bytes: int | None) -> None:
+    """Say ready, take one function (init), then run its invocations until stdin closes."""
+    inbox: queue.Queue = queue.Queue()
+    threading.Thread(target=_read_messages, args=(proto_in, inbox), daemon=True).start()
     _send(proto_out, {"op": "ready", "boto3_bytes": boto3_bytes})
 
     message = inbox.get()
@@ -379,6 +393,109 @@ def main() -> None:
         _end_of_log(message["request_id"])
         result.update(op="result", request_id=message["request_id"])
         _send(proto_out, result)
+
+
+# -- the fork server (Linux) -------------------------------------------------------------------------
+
+def _serve_forks(control_fd: int) -> None:
+    """Import boto3 once, then fork a new worker per request: it starts ready, sharing these pages.
+
+    The local cloud sends {"environment": {...}} with the new worker's stdin, stdout and stderr (three pipe
+    ends, over a SOCK_SEQPACKET socket); the answer is {"pid": n}, and {"exit": n, "code": c} when it ends.
+    When the local cloud closes the socket (or dies) this server exits, and its workers die with it.
+    """
+    import select
+    import socket
+
+    control = socket.socket(fileno=control_fd)
+    _die_with_the_local_cloud()
+    before = _rss_bytes()
+    _prepare_boto3()
+    after = _rss_bytes()
+    boto3_bytes = after - before if before is not None and after is not None else None
+    wake_read, wake_write = os.pipe()
+    os.set_blocking(wake_write, False)
+    signal.set_wakeup_fd(wake_write)  # SIGCHLD wakes the select below
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    control.sendall(json.dumps({"ready": True, "boto3_bytes": boto3_bytes}).encode())
+    while True:
+        readable, _, _ = select.select([control, wake_read], [], [])
+        if wake_read in readable:
+            os.read(wake_read, 4096)
+        _report_exits(control)
+        if control not in readable:
+            continue
+        data, fds, _flags, _address = socket.recv_fds(control, 1 << 20, 3)
+        if not data:
+            return
+        request = json.loads(data)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            _run_forked_worker(fds, request["environment"], boto3_bytes, (control.fileno(), wake_read, wake_write))
+        for fd in fds:
+            os.close(fd)
+        control.sendall(json.dumps({"pid": pid}).encode())
+
+
+def _report_exits(control) -> None:
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        control.sendall(json.dumps({"exit": pid, "code": os.waitstatus_to_exitcode(status)}).encode())
+
+
+def _run_forked_worker(fds: list[int], environment: dict, boto3_bytes: int | None, server_fds: tuple) -> None:
+    """The forked child's whole life: it never returns into the server's loop, and exits as a script would.
+
+    It exits inside the except clauses: leaving one frees the frames that hold the protocol pipe, and the
+    local cloud, seeing that pipe close, would end the process group before the exit status is set.
+    """
+    try:
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        for fd in server_fds:
+            os.close(fd)
+        _become_worker(fds, environment, boto3_bytes)
+    except SystemExit as exit_request:  # sys.exit() in a handler ends the worker with that status
+        code = exit_request.code
+        if code is not None and not isinstance(code, int):
+            print(code, file=sys.stderr)
+        _exit_now(code if isinstance(code, int) else int(code is not None))
+    except BaseException:  # noqa: BLE001 - reported like an uncaught exception in a script
+        traceback.print_exc()
+        _exit_now(1)
+    _exit_now(0)
+
+
+def _exit_now(code: int) -> None:
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(code)
+
+
+def _become_worker(fds: list[int], environment: dict, boto3_bytes: int | None) -> None:
+    """In the forked child: its own session, the given pipes as fds 0-2, the given environment; then serve."""
+    os.setsid()
+    for target, fd in enumerate(fds):
+        os.dup2(fd, target)
+    for fd in fds:
+        if fd > 2:
+            os.close(fd)
+    os.environ.clear()
+    os.environ.update(environment)
+    # The server's stream objects were opened on /dev/null (seekable); these are pipes now.
+    sys.stdout = os.fdopen(1, "w", encoding="utf-8", closefd=False)
+    sys.stderr = os.fdopen(2, "w", encoding="utf-8", closefd=False)
+    proto_in, proto_out = _take_over_std_streams()
+    _die_with_the_local_cloud()
+    _serve_one_function(proto_in, proto_out, boto3_bytes)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import logging
 import math
@@ -64,9 +65,39 @@ def _split(output: str) -> list[str]:
     return [line for line in output.splitlines() if line.strip()]
 
 
-def write_lines(account: str, region: str, group: str, stream: str, lines: list[str]) -> None:
+# Log lines waiting to be written: (account, region, group, stream) -> [(timestamp, lines)].
+_pending: dict[tuple[str, str, str, str], list[tuple[int, list[str]]]] = {}
+# How long they wait: long enough for the reply to reach its caller first (it takes a few loop turns),
+# short enough that nobody notices. A request to moto writes them at once (moto_bridge), so none is missed.
+FLUSH_DELAY_SECONDS = 0.01
+
+
+def write_lines_soon(account: str, region: str, group: str, stream: str, lines: list[str]) -> None:
+    """Like write_lines, but off the response path: written a moment later, in one call per stream with
+    whatever other invocations logged by then (the reply to the caller goes out first)."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        write_lines(account, region, group, stream, lines)
+        return
+    if not _pending:
+        loop.call_later(FLUSH_DELAY_SECONDS, flush_pending)
+    _pending.setdefault((account, region, group, stream), []).append((int(time.time() * 1000), lines))
+
+
+def flush_pending() -> None:
+    """Write every queued line now (also called before anything reads the logs)."""
+    batches = list(_pending.items())
+    _pending.clear()
+    for (account, region, group, stream), entries in batches:
+        events = [{"timestamp": at, "message": line} for at, lines in entries for line in lines]
+        write_lines(account, region, group, stream, [], events)
+
+
+def write_lines(account: str, region: str, group: str, stream: str, lines: list[str],
+                events: list[dict[str, object]] | None = None) -> None:
     """Append lines as log events, creating the group and stream when missing (Lambda does that itself)."""
-    if not lines:
+    if not lines and not events:
         return
     try:
         backend = get_backend("logs")[account][region]
@@ -80,6 +111,6 @@ def write_lines(account: str, region: str, group: str, stream: str, lines: list[
         if stream not in log_group.streams:
             backend.create_log_stream(group, stream)
         now = int(time.time() * 1000)
-        backend.put_log_events(group, stream, [{"timestamp": now, "message": line} for line in lines])
+        backend.put_log_events(group, stream, events or [{"timestamp": now, "message": line} for line in lines])
     except Exception:  # noqa: BLE001 - a logging failure must never fail the invocation itself
-        log.exception("could not write %d log lines to %s", len(lines), group)
+        log.exception("could not write %d log lines to %s", len(events or lines), group)

@@ -7,6 +7,7 @@ import json
 import re
 import uuid
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from moto.backends import get_backend
@@ -47,7 +48,7 @@ class FunctionSpec:
         """One pool of workers per function (and version) in an account and region."""
         return (self.account, self.region, f"{self.name}:{self.version}")
 
-    @property
+    @cached_property
     def config_key(self) -> str:
         """Changes whenever the code or anything a worker was started with changes: then workers are replaced."""
         config = [self.incarnation, self.code_sha256, self.handler, self.runtime, self.timeout, self.memory_size,
@@ -111,6 +112,11 @@ def _lookup(account: str, region: str, name: str, qualifier: str | None) -> Func
         return None
     if fn is None:
         return None
+    return spec_of(fn, account, region)
+
+
+def spec_of(fn: Any, account: str, region: str) -> FunctionSpec:
+    """The snapshot of moto's function object `fn` (a caller that already found it skips the lookup)."""
     return FunctionSpec(
         name=fn.function_name,
         arn=unqualified_arn(account, region, fn.function_name),

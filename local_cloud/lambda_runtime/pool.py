@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,9 @@ from .worker import Worker
 
 # AWS's limit on what a synchronous invocation may return.
 MAX_RESPONSE_BYTES = 6291556
+# Idle workers beyond the most that ran at once in this many recent seconds are retired this soon:
+# a burst's extra workers do not hold their memory for the whole idle timeout.
+SURPLUS_IDLE_SECONDS = 30.0
 
 
 @dataclass
@@ -69,6 +73,7 @@ class FunctionPool:
         self._config_key: str | None = None
         self._memory_watch = memory_watch  # None: MemorySize is reported, not enforced
         self._retired = False
+        self._peaks: deque[tuple[int, int]] = deque()  # (second, most invocations running at once in it)
 
     @property
     def workers(self) -> list[Worker]:
@@ -76,8 +81,9 @@ class FunctionPool:
 
     async def invoke(self, spec: FunctionSpec, invocation: Invocation) -> Completed:
         async with self._slots:
-            if spec.config_key != self._config_key:  # new code or configuration: old workers go
-                self._config_key = spec.config_key
+            config_key = spec.config_key
+            if config_key != self._config_key:  # new code or configuration: old workers go
+                self._config_key = config_key
                 stale, self._idle = self._idle, []
                 await asyncio.gather(*(worker.stop() for worker in stale))
             started: Started | None = None
@@ -87,8 +93,9 @@ class FunctionPool:
                 if started.worker is None:
                     return _init_failed(spec, invocation, started)
                 worker = started.worker
-                worker.config_key = spec.config_key
+                worker.config_key = config_key
             self._busy.add(worker)
+            self._note_busy()
             try:
                 completed = await _run(worker, spec, invocation, started, self._memory_watch)
             except BaseException:
@@ -103,10 +110,30 @@ class FunctionPool:
                 await worker.stop()
             return completed
 
-    async def retire_idle(self, idle_seconds: float) -> None:
-        cutoff = time.monotonic() - idle_seconds
-        old = [worker for worker in self._idle if worker.last_used < cutoff]
-        self._idle = [worker for worker in self._idle if worker not in old]
+    def _note_busy(self) -> None:
+        second = int(time.monotonic())
+        if self._peaks and self._peaks[-1][0] == second:
+            self._peaks[-1] = (second, max(self._peaks[-1][1], len(self._busy)))
+        else:
+            self._peaks.append((second, len(self._busy)))
+        while self._peaks and self._peaks[0][0] < second - SURPLUS_IDLE_SECONDS:
+            self._peaks.popleft()
+
+    def recent_peak(self, now: float | None = None) -> int:
+        """The most invocations that ran at once in the last SURPLUS_IDLE_SECONDS."""
+        since = (time.monotonic() if now is None else now) - SURPLUS_IDLE_SECONDS
+        return max((count for second, count in self._peaks if second >= since), default=0)
+
+    async def retire_idle(self, idle_seconds: float, surplus_seconds: float = SURPLUS_IDLE_SECONDS) -> None:
+        """Stop workers idle for `idle_seconds`, and sooner (`surplus_seconds`) those recent traffic did not need."""
+        now = time.monotonic()
+        old = [worker for worker in self._idle if worker.last_used < now - idle_seconds]
+        keep = [worker for worker in self._idle if worker not in old]
+        # Reuse is newest-first, so the surplus are the least recently used (the front of the list).
+        needed = max(self.recent_peak(now) - len(self._busy), 0)
+        while len(keep) > max(needed, 1) and keep[0].last_used < now - surplus_seconds:
+            old.append(keep.pop(0))
+        self._idle = keep
         await asyncio.gather(*(worker.stop() for worker in old))
 
     async def retire(self) -> None:
@@ -175,7 +202,7 @@ async def _run(worker: Worker, spec: FunctionSpec, invocation: Invocation, start
     report = cloudwatch.report_line(request_id, duration, spec.memory_size, max_memory, init_ms, status)
     init_log = started.init_log if started else ""
     lines = cloudwatch.invocation_lines(request_id, spec.version, output, report, init_log)
-    cloudwatch.write_lines(spec.account, spec.region, spec.log_group_name, worker.log_stream_name, lines)
+    cloudwatch.write_lines_soon(spec.account, spec.region, spec.log_group_name, worker.log_stream_name, lines)
     return Completed(payload, failed, lines)
 
 

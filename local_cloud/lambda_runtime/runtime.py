@@ -19,14 +19,14 @@ from typing import Any
 from aiohttp import web
 
 from ..config import Settings
-from . import cloudwatch, processes, zip_package
+from . import cloudwatch, forkserver, processes, zip_package
 from .code_cache import CodeCache, remove_abandoned
 from .errors import FunctionNotFound, InvalidRequestContent, InvokeError
-from .functions import FunctionSpec, find_function
+from .functions import FunctionSpec, find_function, spec_of
 from .http_api import handle_invoke
 from .memory import BOTO3_IMPORT_BYTES, MemoryAccount, MemoryWatch
 from .pool import Completed, FunctionPool, Invocation, Started, error_payload
-from .worker import BOOTSTRAP, Worker
+from .worker import BOOTSTRAP, MAX_MESSAGE_BYTES, Worker, worker_environment
 
 REAPER = BOOTSTRAP.with_name("reaper.py")
 
@@ -59,6 +59,11 @@ class LambdaRuntime:
         self.settings = settings
         self.iam: Any = None  # local_cloud.iam.IAM, set by the server: issues each function's role credentials
         self.spare_workers = int(os.environ.get("LOCAL_CLOUD_LAMBDA_SPARE_WORKERS", "1"))
+        # New workers are forked from a process that has imported boto3 (Linux): ready in milliseconds, sharing
+        # its memory. LOCAL_CLOUD_LAMBDA_FORK=0, or no spare workers, spawns each one fresh (honest cold starts).
+        self.fork_workers = forkserver.available() and os.environ.get("LOCAL_CLOUD_LAMBDA_FORK", "1").strip().lower() \
+            not in ("0", "false", "no", "off")
+        self._fork_server: forkserver.ForkServer | None = None
         # MemorySize enforced (a watcher kills a worker past it); 0 turns the kill off, REPORT still tells the use.
         self.enforce_memory = os.environ.get("LOCAL_CLOUD_LAMBDA_ENFORCE_MEMORY", "1").strip().lower() not in (
             "0", "false", "no", "off")
@@ -84,6 +89,7 @@ class LambdaRuntime:
         self._loop = asyncio.get_running_loop()
         await self._loop.run_in_executor(None, remove_abandoned)
         self._start_reaper()
+        await self._start_fork_server()
         if self._memory_watch is not None:
             self._memory_watch.start()
         lambda_lifecycle.subscribe(self._function_changed)
@@ -107,8 +113,25 @@ class LambdaRuntime:
                              return_exceptions=True)
         if self._memory_watch is not None:
             self._memory_watch.stop()
+        cloudwatch.flush_pending()
         self._code.clear()
+        if self._fork_server is not None:
+            await self._fork_server.close()
+            self._fork_server = None
         await self._stop_reaper()
+
+    async def _start_fork_server(self) -> None:
+        """Start the fork server when workers are to be forked (not with 0 spare workers: honest cold starts)."""
+        if not self.fork_workers or self.spare_workers <= 0 or self._fork_server is not None:
+            return
+        server = forkserver.ForkServer(str(BOOTSTRAP), worker_environment(f"{self._instance}/forkserver"),
+                                       MAX_MESSAGE_BYTES)
+        try:
+            await server.start()
+        except OSError as error:
+            log.warning("could not start the Lambda fork server (%s): workers are spawned instead", error)
+            return
+        self._fork_server = server
 
     def _start_reaper(self) -> None:
         """The orphan watchdog: if this process dies without close(), it ends what the workers left behind."""
@@ -146,6 +169,8 @@ class LambdaRuntime:
     async def set_spare_workers(self, count: int) -> None:
         """Keep `count` spare workers from now on; 0 stops the ones waiting, so every cold start is a full one."""
         self.spare_workers = max(0, count)
+        if not self._closing:
+            await self._start_fork_server()
         extra = len(self._spares) - self.spare_workers
         if extra > 0:
             stopped, self._spares = self._spares[:extra], self._spares[extra:]
@@ -160,12 +185,20 @@ class LambdaRuntime:
     # -- the programmatic API -------------------------------------------------------------------------
     async def invoke(self, function: str, payload: bytes, invocation_type: str = "RequestResponse",
                      log_type: str = "None", qualifier: str | None = None,
-                     client_context: dict[str, Any] | None = None, region: str | None = None) -> InvokeResult:
-        """Invoke like lambda.invoke; `function` is a name, partial ARN or ARN. Raises FunctionNotFound."""
+                     client_context: dict[str, Any] | None = None, region: str | None = None,
+                     found: tuple[Any, str, str] | None = None, trusted_json: bool = False) -> InvokeResult:
+        """Invoke like lambda.invoke; `function` is a name, partial ARN or ARN. Raises FunctionNotFound.
+
+        The gateway passes what it already has: `found` (moto's function, its account and region, looked up
+        for the permission check) and `trusted_json` (it wrote the payload with json.dumps itself).
+        """
         if invocation_type not in INVOCATION_TYPES:
             raise InvokeError(f"InvocationType must be one of {', '.join(INVOCATION_TYPES)}, not {invocation_type!r}")
-        spec = find_function(function, region or self.settings.region, qualifier)
-        text = _event_text(payload)
+        if found is not None and qualifier is None:
+            spec = spec_of(*found)
+        else:
+            spec = find_function(function, region or self.settings.region, qualifier)
+        text = payload.decode() if trusted_json else _event_text(payload)
         request_id = str(uuid.uuid4())
         if invocation_type == "DryRun":
             return InvokeResult(204, b"", None, None, None, request_id)
@@ -212,7 +245,18 @@ class LambdaRuntime:
 
     async def _spawn(self) -> Worker:
         self._spawned += 1
-        worker = await Worker.spawn(f"{self._instance}/{self._spawned}", on_end=self._worker_ended)
+        marker = f"{self._instance}/{self._spawned}"
+        server = self._fork_server
+        worker = None
+        # With no spare workers (notebook 08 measures real cold starts) every worker imports boto3 itself.
+        if server is not None and server.alive and self.spare_workers > 0:
+            try:
+                worker = await Worker.fork(server, marker, on_end=self._worker_ended)
+            except (ConnectionError, OSError, asyncio.TimeoutError) as error:
+                log.warning("the Lambda fork server failed (%s): spawning workers instead", error)
+                self._fork_server = None
+        if worker is None:
+            worker = await Worker.spawn(marker, on_end=self._worker_ended)
         self._tell_reaper(str(worker.pid))
         return worker
 
@@ -351,7 +395,7 @@ class LambdaRuntime:
     async def _retire_idle_workers(self) -> None:
         idle_seconds = self.settings.lambda_idle_seconds
         while True:
-            await asyncio.sleep(min(max(idle_seconds / 4, 0.1), 10.0))
+            await asyncio.sleep(min(max(idle_seconds / 4, 0.1), 5.0))
             for pool in list(self._pools.values()):
                 with contextlib.suppress(Exception):
                     await pool.retire_idle(idle_seconds)
