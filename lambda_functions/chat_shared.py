@@ -25,8 +25,13 @@ BOT_NAME = "Bot"
 MAX_NAME_LENGTH = 32
 MAX_MESSAGE_LENGTH = 1000
 CLAIM_PREFIX = "name#"
-# Two writes per member removed (its connection item and its name claim); a transaction holds at most 100.
-MEMBERS_PER_TRANSACTION = 50
+# Stale connections are removed with batch calls: BatchWriteItem takes at most 25 writes, BatchGetItem 100 keys.
+WRITES_PER_BATCH = 25
+KEYS_PER_READ = 100
+# The key that marks a clean-up event for the $disconnect function (API Gateway never sends it), and how
+# many connection ids one such event carries (an asynchronous invoke's payload is limited to 256 KB).
+CLEANUP = "cleanup"
+IDS_PER_CLEANUP = 5000
 # API Gateway waits up to 29 s for $connect; a connection younger than this may still be opening.
 JOINING_GRACE_MS = 30_000
 # More members than this leaving at once are announced in one line, not one line each.
@@ -73,7 +78,7 @@ def broadcast_workers():
 
 
 def lambda_client():
-    """A Lambda client (the $connect function uses it to invoke itself again, asynchronously)."""
+    """A Lambda client: $connect invokes itself again, and the senders invoke $disconnect to clean up."""
     if not _lambda_clients:
         _lambda_clients.append(boto3.client("lambda"))
     return _lambda_clients[0]
@@ -350,26 +355,59 @@ def forget_member(connection_id, name):
     ]
 
 
-def forget_connections(connection_ids, members):
-    """Remove many closed connections; return the names of the members among them, who left.
+def read_items(keys):
+    """The items with these keys that exist, read 100 at a time with BatchGetItem (consistent reads).
 
-    After a crash there can be thousands: they go 50 to a transaction (DynamoDB takes at most 100 writes
-    in one), with the same conditions as forget_connection. When another function removed one of them
-    first, the whole transaction is refused, and that batch is removed one connection at a time instead.
+    DynamoDB may answer only part of a batch when it is busy (UnprocessedKeys): those are asked again.
     """
-    names = {member["connectionId"]: member["name"] for member in members}
-    named = [connection_id for connection_id in connection_ids if connection_id in names]
-    left = [name for name in map(forget_connection, set(connection_ids) - set(named)) if name]
     client = connections_table().meta.client
-    for start in range(0, len(named), MEMBERS_PER_TRANSACTION):
-        batch = named[start:start + MEMBERS_PER_TRANSACTION]
-        try:
-            client.transact_write_items(TransactItems=[
-                write for connection_id in batch for write in forget_member(connection_id, names[connection_id])])
-            left += [names[connection_id] for connection_id in batch]
-        except client.exceptions.TransactionCanceledException:
-            left += [name for name in map(forget_connection, batch) if name]
-    return left
+    items = []
+    for start in range(0, len(keys), KEYS_PER_READ):
+        request = {table_name(): {"Keys": keys[start:start + KEYS_PER_READ], "ConsistentRead": True}}
+        while request:
+            response = client.batch_get_item(RequestItems=request)
+            items += response["Responses"].get(table_name(), [])
+            request = response.get("UnprocessedKeys")
+            if request:
+                time.sleep(0.05)
+    return items
+
+
+def delete_items(keys):
+    """Delete items 25 at a time with BatchWriteItem: one request for 25 deletes instead of 25 requests.
+
+    A batch has no conditions (unlike a transaction) and may leave some deletes undone when DynamoDB is
+    busy (UnprocessedItems): those are sent again.
+    """
+    client = connections_table().meta.client
+    requests = [{"DeleteRequest": {"Key": key}} for key in keys]
+    while requests:
+        batch, requests = requests[:WRITES_PER_BATCH], requests[WRITES_PER_BATCH:]
+        response = client.batch_write_item(RequestItems={table_name(): batch})
+        unprocessed = response.get("UnprocessedItems", {}).get(table_name(), [])
+        if unprocessed:
+            requests += unprocessed
+            time.sleep(0.05)
+
+
+def forget_connections(connection_ids):
+    """Remove many closed connections at once; return the names of the members among them, who left.
+
+    After a crash there can be thousands, so this reads and deletes in batches rather than one
+    transaction per connection. First it reads the connection items (the ones already removed by
+    another function are simply not found), then the name claims, to give back only the names these
+    connections still hold: a name released a moment ago may already belong to someone new. The
+    connection items are deleted first, which takes the members out of the members list at once.
+    """
+    items = read_items([{"connectionId": connection_id} for connection_id in dict.fromkeys(connection_ids)])
+    # the key of each named member's claim -> its connection item
+    named = {CLAIM_PREFIX + item["nameKey"]: item for item in items if "nameKey" in item}
+    claims = read_items([{"connectionId": claim_key} for claim_key in named])
+    held = [claim["connectionId"] for claim in claims
+            if claim.get("owner") == named[claim["connectionId"]]["connectionId"]]
+    delete_items([{"connectionId": item["connectionId"]} for item in items]
+                 + [{"connectionId": claim_key} for claim_key in held])
+    return [named[claim_key]["name"] for claim_key in held]
 
 
 # --- what the server sends (the keys the front ends read, plus structured extras) ---------------------
@@ -448,7 +486,7 @@ def send(event, connection_ids, messages):
 
 
 def broadcast(event, messages, members, exclude=None):
-    """Send the messages to every member (except `exclude`), then clean up the ones that are gone.
+    """Send the messages to every member (except `exclude`), then hand the ones that are gone to the clean-up.
 
     Returns figures for the log line: how many recipients, how many were gone, how long posting took.
     """
@@ -460,8 +498,11 @@ def broadcast(event, messages, members, exclude=None):
                         key=lambda member: member.get("connectedAt", float("inf")), reverse=True)
     gone = send(event, [member["connectionId"] for member in recipients], messages)
     fan_out_ms = round((time.perf_counter() - started) * 1000, 1)
-    remove_stale(event, gone, members, exclude)
-    return {"recipients": len(recipients), "removed": len(gone), "fanOutMs": fan_out_ms}
+    figures = {"recipients": len(recipients), "gone": len(gone), "fanOutMs": fan_out_ms}
+    cleanup = remove_stale(event, gone, members)
+    if cleanup:
+        figures["cleanup"] = cleanup
+    return figures
 
 
 def reply(event, messages):
@@ -488,21 +529,56 @@ def closed_for_good(gone, members):
             if connected_at.get(connection_id) is None or connected_at[connection_id] < joining_since]
 
 
-def remove_stale(event, gone, members, exclude=None, rounds=3):
-    """Remove connections that answered GoneException and tell the others who left.
+def remove_stale(event, gone, members):
+    """Have the connections that answered GoneException removed, without making the sender wait for it.
 
-    Only the closed connections are removed (never the sender, unless it is one of them). Telling the
-    others may reveal more closed connections, so this repeats, a few rounds at most.
+    Removing thousands of connections (after a crash) takes a while, and the sender's message must not
+    wait behind it, nor the sender's next one. So the ids go to the $disconnect function, invoked
+    asynchronously: InvocationType="Event" queues the event and answers at once. That run removes them
+    in batches and tells the others who left (see clean_up). The role may invoke that one function
+    (notebook 01), whose name the deployment sets in CLEANUP_FUNCTION (notebook 03).
+
+    Returns what happened, for the log line: "requested", "done here" (the clean-up could not be handed
+    over, so it ran here, as before), or None when nothing was gone.
     """
+    stale = closed_for_good(gone, members)
+    if not stale:
+        return None
+    function_name = os.environ.get("CLEANUP_FUNCTION")
+    if function_name:
+        context_fields = ("connectionId", "domainName", "stage", "apiId")
+        request_context = {key: event["requestContext"][key] for key in context_fields
+                           if key in event["requestContext"]}
+        try:
+            for start in range(0, len(stale), IDS_PER_CLEANUP):
+                cleanup = {CLEANUP: stale[start:start + IDS_PER_CLEANUP], "requestContext": request_context}
+                lambda_client().invoke(FunctionName=function_name, InvocationType="Event",
+                                       Payload=json.dumps(cleanup).encode("utf-8"))
+            return "requested"
+        except (ClientError, BotoCoreError) as error:
+            # Refused (a role from before notebook 01 allowed it) or unreachable: clean up here instead.
+            code = error.response["Error"]["Code"] if isinstance(error, ClientError) else type(error).__name__
+            print(json.dumps({"level": "WARNING", "cleanupInvoke": code}), flush=True)
+    clean_up(event, stale)
+    return "done here"
+
+
+def clean_up(event, connection_ids, rounds=3):
+    """Remove stale connections in batches and tell the others who left; return how many members left.
+
+    Telling the others may reveal more closed connections, so this repeats, a few rounds at most.
+    """
+    departed = 0
     for _ in range(rounds):
-        gone = closed_for_good(gone, members)
-        if not gone:
-            return
-        left = forget_connections(gone, members)
-        members = [member for member in members if member["connectionId"] not in gone]
+        left = forget_connections(connection_ids)
+        departed += len(left)
         if not left:
-            return
-        announcements = left_messages(left)
-        recipients = without_member(members, exclude)
-        gone = send(event, [member["connectionId"] for member in recipients],
-                    announcements + [members_message(members)])
+            break
+        # The index may list a deleted item for a moment longer: those are known to be gone.
+        removed = set(connection_ids)
+        members = [member for member in list_members() if member["connectionId"] not in removed]
+        gone = send(event, [member["connectionId"] for member in members], left_messages(left) + [members_message(members)])
+        connection_ids = closed_for_good(gone, members)
+        if not connection_ids:
+            break
+    return departed

@@ -1,13 +1,17 @@
 """$disconnect: forget the connection, give its name back, and tell the others who left.
 
 API Gateway runs this after the socket closed, on a best-effort basis: a connection may also vanish
-without it, which the other functions notice when a post answers GoneException.
+without it, which the other functions notice when a post answers GoneException. They hand those
+connections to this same function, invoked asynchronously with {"cleanup": [connection ids]}, which
+removes them all in batches (after a crash there can be thousands) and tells the others who left.
 """
 
 import chat_shared
 
 
 def handler(event, context):
+    if chat_shared.CLEANUP in event:
+        return clean_up_stale(event)
     with chat_shared.EventLog(event) as log:
         connection_id = chat_shared.connection_id_of(event)
 
@@ -21,4 +25,19 @@ def handler(event, context):
         news = [chat_shared.system_message(f"{name} left the chat"), chat_shared.members_message(members)]
         log.delivery = chat_shared.broadcast(event, news, members)
         log.outcome = "left"
+        return chat_shared.OK
+
+
+def clean_up_stale(event):
+    """The clean-up a sender asked for: remove connections that answered GoneException, in batches.
+
+    Nobody waits for this run (it was invoked with InvocationType="Event"), so it may take its time
+    while the chat goes on. See chat_shared.clean_up.
+    """
+    with chat_shared.EventLog(event) as log:
+        log.route = "$disconnect cleanup"
+        stale = event[chat_shared.CLEANUP]
+        departed = chat_shared.clean_up(event, stale)
+        log.delivery = {"stale": len(stale), "left": departed}
+        log.outcome = "cleaned up"
         return chat_shared.OK

@@ -90,15 +90,17 @@ for route, package in packages.items():
 # - A new function: `create_function`. On AWS a role created seconds ago is often not yet usable by Lambda
 #   ("The role defined for the function cannot be assumed by Lambda"): we retry with a growing pause.
 # - An existing function whose code changed: `update_function_code`. Unchanged code is left alone.
-# - The environment tells the code where its table is: `CONNECTIONS_TABLE` and `NAME_INDEX`. Nothing else,
-#   no account or region in the code.
+# - The environment tells the code where its table is: `CONNECTIONS_TABLE` and `NAME_INDEX`, and which
+#   function removes members whose connection is gone: `CLEANUP_FUNCTION` (the `$disconnect` one). Nothing
+#   else, no account or region in the code.
 # - In `create_function`, `Handler` and `Code` are the **function**; `Role`, `Environment`, `Timeout` (10 s)
 #   and `MemorySize` (256 MB) are its **resources**.
 #
 # The waiters `function_active_v2` and `function_updated_v2` wait until the function can run the new code.
 
 # %%
-environment = {"Variables": {"CONNECTIONS_TABLE": names.table, "NAME_INDEX": names.name_index}}
+environment = {"Variables": {"CONNECTIONS_TABLE": names.table, "NAME_INDEX": names.name_index,
+                             "CLEANUP_FUNCTION": names.function("$disconnect")}}
 
 for route, function_name in names.functions.items():
     package = packages[route]

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import lookup
+from .i18n import _
 from .naming import ROUTES, WORKSHOP_TAG
 from .packaging import PackagingError, build_zip, code_sha256
 from .policy_audit import permission_problems, policy_problems
@@ -132,9 +133,11 @@ def check_01(session: WorkshopSession, c: _Collector) -> None:
     if c.add(document is not None, f"inline policy {names.role_policy} is attached", _rerun("01")):
         own = [f":{session.region}:{session.account_id}:table/{names.table}",
                *(f":{session.region}:{session.account_id}:log-group:{group}:" for group in names.every_log_group),
-               f":{session.region}:{session.account_id}:function:{names.function('$connect')}"]
+               f":{session.region}:{session.account_id}:function:{names.function('$connect')}",
+               f":{session.region}:{session.account_id}:function:{names.function('$disconnect')}"]
         problems = policy_problems(document, own)
-        c.add(not problems, "it is least privilege: named actions on this table, its index, the log groups and the $connect function only",
+        c.add(not problems, _("it is least privilege: named actions on this table, its index, the log groups "
+                              "and the $connect and $disconnect functions only"),
               "; ".join(problems))
 
 
@@ -182,8 +185,11 @@ def check_03(session: WorkshopSession, c: _Collector) -> None:
         if role is None or config["Role"] != role["Arn"]:
             problems.append(f"role {config['Role']} instead of {names.role}")
         env = config.get("Environment", {}).get("Variables", {})
-        if env.get("CONNECTIONS_TABLE") != names.table or env.get("NAME_INDEX") != names.name_index:
-            problems.append(f"environment {env} lacks CONNECTIONS_TABLE={names.table}, NAME_INDEX={names.name_index}")
+        wanted = {"CONNECTIONS_TABLE": names.table, "NAME_INDEX": names.name_index,
+                  "CLEANUP_FUNCTION": names.function("$disconnect")}
+        if any(env.get(key) != value for key, value in wanted.items()):
+            problems.append(_("environment {env} lacks {wanted}").format(
+                env=env, wanted=", ".join(f"{key}={value}" for key, value in wanted.items())))
         try:
             if config["CodeSha256"] != code_sha256(build_zip(route)):
                 problems.append("its code differs from lambda_functions/ (not redeployed since the last edit)")
