@@ -29,9 +29,14 @@ CLAIM_PREFIX = "name#"
 WRITES_PER_BATCH = 25
 KEYS_PER_READ = 100
 # The key that marks a clean-up event for the $disconnect function (API Gateway never sends it), and how
-# many connection ids one such event carries (an asynchronous invoke's payload is limited to 256 KB).
+# many connection ids of each kind one such event carries (an asynchronous invoke's payload is at most 256 KB).
 CLEANUP = "cleanup"
-IDS_PER_CLEANUP = 5000
+IDS_PER_CLEANUP = 2500
+# A broadcast posts this many connections at a time; when all of them answered Gone, the rest of the list is
+# most likely what a crash left behind, and the clean-up takes it over (see send_until_stale).
+POSTS_PER_ROUND = 100
+# A clean-up that has less time left than this hands the rest over to a new run (Lambda stops it at its timeout).
+CLEANUP_RESERVE_SECONDS = 3
 # API Gateway waits up to 29 s for $connect; a connection younger than this may still be opening.
 JOINING_GRACE_MS = 30_000
 # More members than this leaving at once are announced in one line, not one line each.
@@ -391,15 +396,19 @@ def delete_items(keys):
 
 
 def forget_connections(connection_ids):
-    """Remove many closed connections at once; return the names of the members among them, who left.
+    """Remove many closed connections at once; return {connection id: name} of the members among them.
 
     After a crash there can be thousands, so this reads and deletes in batches rather than one
-    transaction per connection. First it reads the connection items (the ones already removed by
-    another function are simply not found), then the name claims, to give back only the names these
-    connections still hold: a name released a moment ago may already belong to someone new. The
-    connection items are deleted first, which takes the members out of the members list at once.
+    transaction per connection. First it reads the connection items: the ones another function removed
+    already are simply not found, and the ones younger than JOINING_GRACE_MS are kept (while a `?name=`
+    join's $connect runs, a post to it answers Gone too; a later message finds it again if it really is
+    gone). Then it reads their name claims, to give back only the names these connections still hold: a
+    name released a moment ago may already belong to someone new. The connection items are deleted first,
+    which takes the members out of the members list at once.
     """
-    items = read_items([{"connectionId": connection_id} for connection_id in dict.fromkeys(connection_ids)])
+    joining_since = now_ms() - JOINING_GRACE_MS
+    items = [item for item in read_items([{"connectionId": connection_id} for connection_id in dict.fromkeys(connection_ids)])
+             if item.get("connectedAt", 0) < joining_since]
     # the key of each named member's claim -> its connection item
     named = {CLAIM_PREFIX + item["nameKey"]: item for item in items if "nameKey" in item}
     claims = read_items([{"connectionId": claim_key} for claim_key in named])
@@ -407,7 +416,7 @@ def forget_connections(connection_ids):
             if claim.get("owner") == named[claim["connectionId"]]["connectionId"]]
     delete_items([{"connectionId": item["connectionId"]} for item in items]
                  + [{"connectionId": claim_key} for claim_key in held])
-    return [named[claim_key]["name"] for claim_key in held]
+    return {named[claim_key]["connectionId"]: named[claim_key]["name"] for claim_key in held}
 
 
 # --- what the server sends (the keys the front ends read, plus structured extras) ---------------------
@@ -485,10 +494,28 @@ def send(event, connection_ids, messages):
     return [connection_id for connection_id in results if connection_id is not None]
 
 
-def broadcast(event, messages, members, exclude=None):
-    """Send the messages to every member (except `exclude`), then hand the ones that are gone to the clean-up.
+def send_until_stale(event, connection_ids, messages):
+    """Post to the connections a hundred at a time, until a whole hundred answered Gone.
 
-    Returns figures for the log line: how many recipients, how many were gone, how long posting took.
+    Such a run (the list is sorted newest first) means that the rest is most likely what a crash left
+    behind, thousands of posts that would each answer Gone: the sender does not wait for those.
+    Returns the ids that answered Gone and the ids not posted to yet, for the clean-up to take over.
+    """
+    gone = []
+    for start in range(0, len(connection_ids), POSTS_PER_ROUND):
+        batch = connection_ids[start:start + POSTS_PER_ROUND]
+        batch_gone = send(event, batch, messages)
+        gone += batch_gone
+        if len(batch_gone) == len(batch):
+            return gone, connection_ids[start + POSTS_PER_ROUND:]
+    return gone, []
+
+
+def broadcast(event, messages, members, exclude=None):
+    """Send the messages to every member (except `exclude`); the ones that are gone go to the clean-up.
+
+    Returns figures for the log line: how many recipients, how many were gone, how many were handed over
+    to the clean-up without a post, how long posting took.
     """
     started = time.perf_counter()
     # Newest connections first: after a crash, the members who came back are newer than the connections
@@ -496,10 +523,12 @@ def broadcast(event, messages, members, exclude=None):
     # (The member acting right now has no connectedAt in the list: it is surely alive, so it goes first.)
     recipients = sorted(without_member(members, exclude),
                         key=lambda member: member.get("connectedAt", float("inf")), reverse=True)
-    gone = send(event, [member["connectionId"] for member in recipients], messages)
-    fan_out_ms = round((time.perf_counter() - started) * 1000, 1)
-    figures = {"recipients": len(recipients), "gone": len(gone), "fanOutMs": fan_out_ms}
-    cleanup = remove_stale(event, gone, members)
+    gone, undelivered = send_until_stale(event, [member["connectionId"] for member in recipients], messages)
+    figures = {"recipients": len(recipients), "gone": len(gone),
+               "fanOutMs": round((time.perf_counter() - started) * 1000, 1)}
+    if undelivered:
+        figures["handedOver"] = len(undelivered)
+    cleanup = remove_stale(event, gone, undelivered, messages)
     if cleanup:
         figures["cleanup"] = cleanup
     return figures
@@ -509,76 +538,87 @@ def reply(event, messages):
     """Answer the sender alone."""
     gone = send(event, [connection_id_of(event)], messages)
     if gone:
-        remove_stale(event, gone, list_members())
+        remove_stale(event, gone)
 
 
 def send_error(event, refusal):
     reply(event, [error_message(refusal)])
 
 
-def closed_for_good(gone, members):
-    """The connections that answered "gone", less the ones that connected moments ago.
-
-    A member joining with ?name= is in the table while its $connect still runs, and until its socket
-    opens a post to it answers GoneException too. If such a connection really is gone, a later message
-    finds it again and removes it then.
-    """
-    connected_at = {member["connectionId"]: member.get("connectedAt") for member in members}
-    joining_since = now_ms() - JOINING_GRACE_MS
-    return [connection_id for connection_id in gone
-            if connected_at.get(connection_id) is None or connected_at[connection_id] < joining_since]
-
-
-def remove_stale(event, gone, members):
+def remove_stale(event, gone, undelivered=(), messages=()):
     """Have the connections that answered GoneException removed, without making the sender wait for it.
 
-    Removing thousands of connections (after a crash) takes a while, and the sender's message must not
-    wait behind it, nor the sender's next one. So the ids go to the $disconnect function, invoked
+    Removing thousands of connections (after a crash) takes a while, and neither the sender's message
+    nor its next one must wait behind it. So the ids go to the $disconnect function, invoked
     asynchronously: InvocationType="Event" queues the event and answers at once. That run removes them
-    in batches and tells the others who left (see clean_up). The role may invoke that one function
-    (notebook 01), whose name the deployment sets in CLEANUP_FUNCTION (notebook 03).
+    in batches, posts the messages to the connections the sender did not reach (`undelivered`), and
+    tells the others who left (see clean_up). The role may invoke that one function (notebook 01),
+    whose name the deployment sets in CLEANUP_FUNCTION (notebook 03).
 
     Returns what happened, for the log line: "requested", "done here" (the clean-up could not be handed
-    over, so it ran here, as before), or None when nothing was gone.
+    over, so it ran here), or None when there was nothing to do.
     """
-    stale = closed_for_good(gone, members)
-    if not stale:
+    if not gone and not undelivered:
         return None
-    function_name = os.environ.get("CLEANUP_FUNCTION")
-    if function_name:
-        context_fields = ("connectionId", "domainName", "stage", "apiId")
-        request_context = {key: event["requestContext"][key] for key in context_fields
-                           if key in event["requestContext"]}
+    if os.environ.get("CLEANUP_FUNCTION"):
         try:
-            for start in range(0, len(stale), IDS_PER_CLEANUP):
-                cleanup = {CLEANUP: stale[start:start + IDS_PER_CLEANUP], "requestContext": request_context}
-                lambda_client().invoke(FunctionName=function_name, InvocationType="Event",
-                                       Payload=json.dumps(cleanup).encode("utf-8"))
+            for start in range(0, max(len(gone), len(undelivered)), IDS_PER_CLEANUP):
+                ask_for_cleanup(event, {CLEANUP: list(gone[start:start + IDS_PER_CLEANUP]),
+                                        "undelivered": list(undelivered[start:start + IDS_PER_CLEANUP]),
+                                        "messages": list(messages)})
             return "requested"
         except (ClientError, BotoCoreError) as error:
             # Refused (a role from before notebook 01 allowed it) or unreachable: clean up here instead.
             code = error.response["Error"]["Code"] if isinstance(error, ClientError) else type(error).__name__
             print(json.dumps({"level": "WARNING", "cleanupInvoke": code}), flush=True)
-    clean_up(event, stale)
+    clean_up(event, gone, undelivered, messages)
     return "done here"
 
 
-def clean_up(event, connection_ids, rounds=3):
-    """Remove stale connections in batches and tell the others who left; return how many members left.
+def ask_for_cleanup(event, cleanup):
+    """Invoke the clean-up function asynchronously with this work, and the API stage to post to."""
+    context_fields = ("connectionId", "domainName", "stage", "apiId")
+    cleanup["requestContext"] = {key: event["requestContext"][key] for key in context_fields
+                                 if key in event["requestContext"]}
+    lambda_client().invoke(FunctionName=setting("CLEANUP_FUNCTION"), InvocationType="Event",
+                           Payload=json.dumps(cleanup, ensure_ascii=False).encode("utf-8"))
 
-    Telling the others may reveal more closed connections, so this repeats, a few rounds at most.
+
+def clean_up(event, gone, undelivered=(), messages=(), seconds_left=None, left=None, rounds=3):
+    """The clean-up: remove stale connections in batches, finish a broadcast, tell the others who left.
+
+    1. The connections known to be gone are removed at once.
+    2. The connections the sender did not post to get the messages, a hundred at a time; the ones that
+       answer Gone are removed after each hundred, so the members list shrinks as this goes.
+       A connection another clean-up removed meanwhile is skipped. With less than a few seconds left
+       before the function's timeout, the rest goes to a new run of this function, with the names of
+       those who left so far (`left`, {connection id: name}): that run tells the others.
+    3. The others are told who left, in one line when many did. That may reveal more closed connections,
+       so this repeats, a few rounds at most.
+    Returns {connection id: name} of the members who left.
     """
-    departed = 0
+    deadline = None if seconds_left is None else time.monotonic() + seconds_left - CLEANUP_RESERVE_SECONDS
+    left = {**(left or {}), **forget_connections(gone)}
+    undelivered = list(undelivered)
+    while undelivered:
+        if deadline is not None and time.monotonic() > deadline:
+            try:
+                ask_for_cleanup(event, {CLEANUP: [], "undelivered": undelivered, "messages": list(messages),
+                                        "left": left})
+                return left
+            except (ClientError, BotoCoreError):
+                deadline = None  # carry on here, as long as Lambda lets this run
+        batch, undelivered = undelivered[:POSTS_PER_ROUND], undelivered[POSTS_PER_ROUND:]
+        still_here = [item["connectionId"] for item in read_items([{"connectionId": key} for key in batch])]
+        left.update(forget_connections(send(event, still_here, messages)))
+
+    departed = dict(left)
     for _ in range(rounds):
-        left = forget_connections(connection_ids)
-        departed += len(left)
         if not left:
             break
         # The index may list a deleted item for a moment longer: those are known to be gone.
-        removed = set(connection_ids)
-        members = [member for member in list_members() if member["connectionId"] not in removed]
-        gone = send(event, [member["connectionId"] for member in members], left_messages(left) + [members_message(members)])
-        connection_ids = closed_for_good(gone, members)
-        if not connection_ids:
-            break
+        members = [member for member in list_members() if member["connectionId"] not in departed]
+        news = left_messages(list(left.values())) + [members_message(members)]
+        left = forget_connections(send(event, [member["connectionId"] for member in members], news))
+        departed.update(left)
     return departed

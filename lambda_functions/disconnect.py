@@ -2,7 +2,7 @@
 
 API Gateway runs this after the socket closed, on a best-effort basis: a connection may also vanish
 without it, which the other functions notice when a post answers GoneException. They hand those
-connections to this same function, invoked asynchronously with {"cleanup": [connection ids]}, which
+connections to this same function, invoked asynchronously with {"cleanup": [connection ids], ...}, which
 removes them all in batches (after a crash there can be thousands) and tells the others who left.
 """
 
@@ -11,7 +11,7 @@ import chat_shared
 
 def handler(event, context):
     if chat_shared.CLEANUP in event:
-        return clean_up_stale(event)
+        return clean_up_stale(event, context)
     with chat_shared.EventLog(event) as log:
         connection_id = chat_shared.connection_id_of(event)
 
@@ -28,16 +28,19 @@ def handler(event, context):
         return chat_shared.OK
 
 
-def clean_up_stale(event):
-    """The clean-up a sender asked for: remove connections that answered GoneException, in batches.
+def clean_up_stale(event, context):
+    """The clean-up a sender asked for: remove connections that answered GoneException, in batches, and post
+    the sender's messages to the connections it left to this run (see chat_shared.clean_up).
 
-    Nobody waits for this run (it was invoked with InvocationType="Event"), so it may take its time
-    while the chat goes on. See chat_shared.clean_up.
+    Nobody waits for this run (it was invoked with InvocationType="Event"), so it may take its time while
+    the chat goes on; it hands what is left over to a new run before its own timeout.
     """
     with chat_shared.EventLog(event) as log:
         log.route = "$disconnect cleanup"
-        stale = event[chat_shared.CLEANUP]
-        departed = chat_shared.clean_up(event, stale)
-        log.delivery = {"stale": len(stale), "left": departed}
+        gone, undelivered = event[chat_shared.CLEANUP], event.get("undelivered", [])
+        left = chat_shared.clean_up(event, gone, undelivered, event.get("messages", []),
+                                    seconds_left=context.get_remaining_time_in_millis() / 1000,
+                                    left=event.get("left"))
+        log.delivery = {"gone": len(gone), "undelivered": len(undelivered), "left": len(left)}
         log.outcome = "cleaned up"
         return chat_shared.OK

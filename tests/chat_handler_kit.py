@@ -91,6 +91,10 @@ class FakeContext:
     invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:chat-connect"
     aws_request_id = "request-1"
 
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 10_000
+
 
 class ChatWorld:
     """A fresh table, the handlers wired to it, and helpers to play members: `with ChatWorld() as chat:`."""

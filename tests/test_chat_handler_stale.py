@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from chat_handler_kit import CLEANUP_FUNCTION, ChatWorld, chat_shared
+from chat_handler_kit import CLEANUP_FUNCTION, HANDLERS, ChatWorld, chat_shared
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def test_the_sender_hands_the_gone_connections_to_disconnect_and_does_not_wait(c
     [invoke] = chat.lambdas.invokes
     assert invoke["FunctionName"] == CLEANUP_FUNCTION and invoke["InvocationType"] == "Event"
     payload = json.loads(invoke["Payload"])
-    assert payload["cleanup"] == ["C"]
+    assert payload["cleanup"] == ["C"] and payload["undelivered"] == []  # every member was posted to
     assert payload["requestContext"]["domainName"] and payload["requestContext"]["stage"] == "dev"
     [record] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert (record["gone"], record["cleanup"]) == (1, "requested")
@@ -104,7 +104,7 @@ def test_connection_items_are_deleted_before_the_claims(chat, monkeypatch):
     monkeypatch.setattr(client, "batch_write_item", lambda **kwargs: deleted.extend(
         request["DeleteRequest"]["Key"]["connectionId"] for request in kwargs["RequestItems"]["chat-connections"])
         or real(**kwargs))
-    assert sorted(chat_shared.forget_connections(ghosts)) == [f"Ghost{ghost}" for ghost in ghosts]
+    assert chat_shared.forget_connections(ghosts) == {ghost: f"Ghost{ghost}" for ghost in ghosts}
     assert deleted == ghosts + [f"name#ghost{ghost.lower()}" for ghost in ghosts]
 
 
@@ -177,7 +177,7 @@ def test_a_member_still_joining_is_not_taken_for_a_stale_one(chat):
     stale = add_members(chat, 1, connected_at=1, first=1)
     chat.posts.gone.update(joining + stale)  # until its socket opens, a post to it answers Gone too
     chat.call("sendPublic", "A", {"message": "hi"})
-    assert chat.cleanups() == [stale]
+    assert chat.cleanups() == [joining + stale]  # the clean-up reads when each connected
     chat.run_follow_ups()
 
     assert chat.item(joining[0]) is not None and chat.item(stale[0]) is None
@@ -232,10 +232,12 @@ def test_a_large_clean_up_is_split_over_several_invokes(chat, monkeypatch):
 
 
 def test_the_default_limit_keeps_an_asynchronous_payload_small():
-    payload = json.dumps({"cleanup": ["AbCdEfGhIjKlMnO="] * chat_shared.IDS_PER_CLEANUP,
+    ids = ["AbCdEfGhIjKlMnO="] * chat_shared.IDS_PER_CLEANUP
+    longest = chat_shared.public_message("N" * chat_shared.MAX_NAME_LENGTH, "é" * chat_shared.MAX_MESSAGE_LENGTH)
+    payload = json.dumps({"cleanup": ids, "undelivered": ids, "messages": [longest, longest],
                           "requestContext": {"connectionId": "AbCdEfGhIjKlMnO=", "stage": "dev", "apiId": "abc123defg",
                                              "domainName": "abc123defg.execute-api.eu-west-1.amazonaws.com"}})
-    assert len(payload.encode()) < 256 * 1024 / 2
+    assert len(payload.encode()) < 256 * 1024
 
 
 @pytest.mark.parametrize("refusal", ["AccessDeniedException", None])
@@ -258,3 +260,49 @@ def test_without_the_clean_up_function_the_sender_removes_them_itself(chat, monk
     assert records[-1]["cleanup"] == "done here"
     warnings = [record["cleanupInvoke"] for record in records if "cleanupInvoke" in record]
     assert warnings == ([refusal] if refusal else [])
+
+
+def test_after_a_whole_hundred_gone_the_sender_hands_the_rest_over_unposted(chat):
+    old_timer = add_members(chat, 1, connected_at=0)  # a live member who connected before the crash
+    ghosts = add_members(chat, 250, connected_at=1, first=1)
+    chat.join("A", "Alice")
+    chat.join("B", "Bob")
+    chat.posts.gone.update(ghosts)
+    chat.call("sendPublic", "A", {"message": "after the crash"})
+
+    # A and B first (the newest), then ghosts: a hundred posts all answering Gone stop the sender.
+    assert len(chat.posts.attempts) == 200 and chat.texts("A", "publicMessage") == ["Alice: after the crash"]
+    assert chat.frames(old_timer[0]) == []
+    [payload] = [json.loads(invoke["Payload"]) for invoke in chat.lambdas.invokes]
+    assert payload["cleanup"] == ghosts[:198] and payload["undelivered"] == ghosts[198:] + old_timer
+    assert [message.get("text") for message in payload["messages"]] == ["after the crash"]
+
+    chat.run_follow_ups()
+    assert chat.texts(old_timer[0], "publicMessage") == ["Alice: after the crash"]
+    assert named_ids(chat) == sorted(["A", "B", *old_timer])
+    assert chat.texts("B", "systemMessage") == ["GhostG0001, GhostG0002, GhostG0003 and 247 others left the chat"]
+    assert chat.texts(old_timer[0], "members") == [["Alice", "Bob", "GhostG0000"]]
+
+
+def test_a_clean_up_short_of_time_hands_the_rest_to_a_new_run(chat, monkeypatch):
+    chat.join("A", "Alice")
+    ghosts = add_members(chat, 30)
+    chat.posts.gone.update(ghosts)
+    event = {**chat.event("$disconnect", "A"), "cleanup": ghosts[:10], "undelivered": ghosts[10:],
+             "messages": [chat_shared.public_message("Alice", "hi")]}
+
+    class ShortOfTime:
+        @staticmethod
+        def get_remaining_time_in_millis():
+            return chat_shared.CLEANUP_RESERVE_SECONDS * 1000  # no time left for the posts
+
+    assert HANDLERS["$disconnect"](event, ShortOfTime()) == {"statusCode": 200}
+
+    assert named_ids(chat) == ["A", *ghosts[10:]]  # the ten known gone are removed, nobody told yet
+    assert chat.frames("A") == []
+    [payload] = [json.loads(invoke["Payload"]) for invoke in chat.lambdas.invokes]
+    assert payload["cleanup"] == [] and payload["undelivered"] == ghosts[10:]
+    assert payload["left"] == {ghost: f"Ghost{ghost}" for ghost in ghosts[:10]}
+    chat.run_follow_ups()
+    assert named_ids(chat) == ["A"]
+    assert chat.texts("A", "systemMessage") == ["GhostG0000, GhostG0001, GhostG0002 and 27 others left the chat"]
