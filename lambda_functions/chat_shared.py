@@ -25,9 +25,11 @@ BOT_NAME = "Bot"
 MAX_NAME_LENGTH = 32
 MAX_MESSAGE_LENGTH = 1000
 CLAIM_PREFIX = "name#"
-# Stale connections are removed with batch calls: BatchWriteItem takes at most 25 writes, BatchGetItem 100 keys.
+# Stale connections are removed with batch calls: BatchWriteItem takes at most 25 writes, BatchGetItem 100 keys,
+# a transaction 100 items.
 WRITES_PER_BATCH = 25
 KEYS_PER_READ = 100
+MAX_TRANSACTION_ITEMS = 100
 # The key that marks a clean-up event for the $disconnect function (API Gateway never sends it), and how
 # many connection ids of each kind one such event carries (an asynchronous invoke's payload is at most 256 KB).
 CLEANUP = "cleanup"
@@ -395,28 +397,59 @@ def delete_items(keys):
             time.sleep(0.05)
 
 
+def release_claims(claims):
+    """Give back names ({claim key: owner}) that these connections still hold; return the claim keys released.
+
+    Up to 100 deletes go in one transaction, each on the condition that the claim still belongs to that
+    connection. So when two functions remove the same stale member at once, only one releases its name (and
+    announces that it left), and a name someone new took a moment ago is never released. When a condition
+    fails, DynamoDB refuses the whole transaction and says which item failed: the others are tried again.
+    """
+    client = connections_table().meta.client
+    keys = list(claims)
+    released = []
+    for start in range(0, len(keys), MAX_TRANSACTION_ITEMS):
+        batch = keys[start:start + MAX_TRANSACTION_ITEMS]
+        for _attempt in range(5):
+            if not batch:
+                break
+            try:
+                client.transact_write_items(TransactItems=[{"Delete": {
+                    "TableName": table_name(),
+                    "Key": {"connectionId": claim_key},
+                    "ConditionExpression": "#owner = :me",
+                    "ExpressionAttributeNames": {"#owner": "owner"},
+                    "ExpressionAttributeValues": {":me": claims[claim_key]},
+                }} for claim_key in batch])
+                released += batch
+                break
+            except client.exceptions.TransactionCanceledException as cancelled:
+                lost = [reason.get("Code") == "ConditionalCheckFailed"
+                        for reason in cancelled.response.get("CancellationReasons", [])]
+                if len(lost) != len(batch) or not any(lost):
+                    time.sleep(0.1)  # refused for another reason (a conflicting write): try again shortly
+                    continue
+                batch = [claim_key for claim_key, gone in zip(batch, lost, strict=True) if not gone]
+    return released
+
+
 def forget_connections(connection_ids):
     """Remove many closed connections at once; return {connection id: name} of the members among them.
 
-    After a crash there can be thousands, so this reads and deletes in batches rather than one
-    transaction per connection. First it reads the connection items: the ones another function removed
-    already are simply not found, and the ones younger than JOINING_GRACE_MS are kept (while a `?name=`
-    join's $connect runs, a post to it answers Gone too; a later message finds it again if it really is
-    gone). Then it reads their name claims, to give back only the names these connections still hold: a
-    name released a moment ago may already belong to someone new. The connection items are deleted first,
-    which takes the members out of the members list at once.
+    After a crash there can be thousands, so this reads and deletes in batches. First it reads the
+    connection items: the ones another function removed already are simply not found, and the ones younger
+    than JOINING_GRACE_MS are kept (while a `?name=` join's $connect runs, a post to it answers Gone too; a
+    later message finds it again if it really is gone). Their items are deleted first, which takes them out
+    of the members list at once; then their names are given back (see release_claims).
     """
     joining_since = now_ms() - JOINING_GRACE_MS
-    items = [item for item in read_items([{"connectionId": connection_id} for connection_id in dict.fromkeys(connection_ids)])
-             if item.get("connectedAt", 0) < joining_since]
+    keys = [{"connectionId": connection_id} for connection_id in dict.fromkeys(connection_ids)]
+    items = [item for item in read_items(keys) if item.get("connectedAt", 0) < joining_since]
+    delete_items([{"connectionId": item["connectionId"]} for item in items])
     # the key of each named member's claim -> its connection item
     named = {CLAIM_PREFIX + item["nameKey"]: item for item in items if "nameKey" in item}
-    claims = read_items([{"connectionId": claim_key} for claim_key in named])
-    held = [claim["connectionId"] for claim in claims
-            if claim.get("owner") == named[claim["connectionId"]]["connectionId"]]
-    delete_items([{"connectionId": item["connectionId"]} for item in items]
-                 + [{"connectionId": claim_key} for claim_key in held])
-    return {named[claim_key]["connectionId"]: named[claim_key]["name"] for claim_key in held}
+    released = release_claims({claim_key: item["connectionId"] for claim_key, item in named.items()})
+    return {named[claim_key]["connectionId"]: named[claim_key]["name"] for claim_key in released}
 
 
 # --- what the server sends (the keys the front ends read, plus structured extras) ---------------------

@@ -77,17 +77,19 @@ def test_many_stale_members_are_removed_in_batches_and_announced_in_one_line(cha
     writes = count_calls(monkeypatch, "batch_write_item")
     reads = count_calls(monkeypatch, "batch_get_item")
     transactions = []
-    monkeypatch.setattr(chat_shared.connections_table().meta.client, "transact_write_items",
-                        lambda **kwargs: transactions.append(kwargs))
+    client = chat_shared.connections_table().meta.client
+    real = client.transact_write_items
+    monkeypatch.setattr(client, "transact_write_items",
+                        lambda **kwargs: transactions.append(len(kwargs["TransactItems"])) or real(**kwargs))
     chat.call("sendPublic", "A", {"message": "still here?"})
     assert chat.cleanups() == [ghosts] and named_ids(chat) == sorted(["A", "B", *ghosts])
     chat.run_follow_ups()
 
     assert named_ids(chat) == ["A", "B"]
     assert not any(item["connectionId"].startswith("name#ghost") for item in chat.all_items())
-    assert reads == [100, 20, 100, 20]  # the connection items, then their name claims, 100 keys a call
-    assert writes == [25] * 9 + [15]  # 240 deletes, 25 a call, none one by one
-    assert transactions == []
+    assert reads == [100, 20]  # the connection items, 100 keys a call
+    assert writes == [25] * 4 + [20]  # 120 connection items deleted, 25 a call, none one by one
+    assert transactions == [100, 20]  # their names given back, 100 to a transaction
     for member in ("A", "B"):
         assert chat.texts(member, "publicMessage") == ["Alice: still here?"]
         assert chat.texts(member, "systemMessage") == ["GhostG0000, GhostG0001, GhostG0002 and 117 others left the chat"]
@@ -100,10 +102,12 @@ def test_connection_items_are_deleted_before_the_claims(chat, monkeypatch):
     ghosts = add_members(chat, 30)
     deleted = []
     client = chat_shared.connections_table().meta.client
-    real = client.batch_write_item
+    real_batch, real_transaction = client.batch_write_item, client.transact_write_items
     monkeypatch.setattr(client, "batch_write_item", lambda **kwargs: deleted.extend(
         request["DeleteRequest"]["Key"]["connectionId"] for request in kwargs["RequestItems"]["chat-connections"])
-        or real(**kwargs))
+        or real_batch(**kwargs))
+    monkeypatch.setattr(client, "transact_write_items", lambda **kwargs: deleted.extend(
+        item["Delete"]["Key"]["connectionId"] for item in kwargs["TransactItems"]) or real_transaction(**kwargs))
     assert chat_shared.forget_connections(ghosts) == {ghost: f"Ghost{ghost}" for ghost in ghosts}
     assert deleted == ghosts + [f"name#ghost{ghost.lower()}" for ghost in ghosts]
 
@@ -306,3 +310,14 @@ def test_a_clean_up_short_of_time_hands_the_rest_to_a_new_run(chat, monkeypatch)
     chat.run_follow_ups()
     assert named_ids(chat) == ["A"]
     assert chat.texts("A", "systemMessage") == ["GhostG0000, GhostG0001, GhostG0002 and 27 others left the chat"]
+
+
+def test_a_name_already_given_back_is_skipped_and_the_others_released(chat):
+    chat.join("A", "Alice")
+    ghosts = add_members(chat, 5)
+    chat.table.delete_item(Key={"connectionId": "name#ghostg0002"})  # another clean-up released it
+    chat.table.put_item(Item={"connectionId": "name#ghostg0003", "owner": "N"})  # and someone new took this one
+
+    assert chat_shared.forget_connections(ghosts) == {ghost: f"Ghost{ghost}" for ghost in ("G0000", "G0001", "G0004")}
+    assert chat.item("name#ghostg0003") == {"connectionId": "name#ghostg0003", "owner": "N"}
+    assert named_ids(chat) == ["A"]
