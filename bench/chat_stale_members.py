@@ -44,6 +44,15 @@ def named_items(cloud: LocalCloud) -> int:
     return sum(page["Count"] for page in pages)
 
 
+def join(url: str, name: str) -> websocket.WebSocket:
+    """A member who has taken a name (its members list has arrived), so the next message reaches it."""
+    ws = websocket.create_connection(url, timeout=120)
+    ws.send(json.dumps({"action": "setName", "name": name}))
+    while "members" not in json.loads(ws.recv()):
+        pass
+    return ws
+
+
 def wait_for_public(ws: websocket.WebSocket, text: str, began: float) -> float:
     while True:
         frame: dict[str, Any] = json.loads(ws.recv())
@@ -65,11 +74,7 @@ def main() -> None:
     with LocalCloud() as cloud:
         with temporary_environ({**cloud.environ, "WORKSHOP_PREFIX": PREFIX, "WORKSHOP_TARGET": None}):
             url = deploy_all(quiet=True).url
-        members = []
-        for number in range(LIVE):
-            ws = websocket.create_connection(url, timeout=120)
-            ws.send(json.dumps({"action": "setName", "name": f"Live{number}"}))
-            members.append(ws)
+        members = [join(url, f"Live{number}") for number in range(LIVE)]
         send_and_time(members, "warm-up")  # every function warm, every member named
         add_stale_members(cloud, STALE)
         began = time.perf_counter()

@@ -13,6 +13,7 @@ The data model (see docs/architecture.md):
 
 import json
 import os
+import random
 import time
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
@@ -632,7 +633,10 @@ def clean_up(event, gone, undelivered=(), messages=(), seconds_left=None, left=N
     """
     deadline = None if seconds_left is None else time.monotonic() + seconds_left - CLEANUP_RESERVE_SECONDS
     left = {**(left or {}), **forget_connections(gone)}
-    undelivered = list(undelivered)
+    # Two messages sent after a crash make two clean-ups walking the same list. Each starts at a random place,
+    # so that it finds much of the list already removed by the other (and skips it) rather than racing it.
+    start = random.randrange(0, len(undelivered), POSTS_PER_ROUND) if undelivered else 0
+    undelivered = list(undelivered[start:]) + list(undelivered[:start])
     while undelivered:
         if deadline is not None and time.monotonic() > deadline:
             try:
