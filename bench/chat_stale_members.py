@@ -39,8 +39,9 @@ def add_stale_members(cloud: LocalCloud, count: int) -> None:
 
 
 def named_items(cloud: LocalCloud) -> int:
+    """The named members left, counted on the name index (it holds only them: a cheaper scan than the table's)."""
     pages = cloud.client("dynamodb").get_paginator("scan").paginate(
-        TableName=f"{PREFIX}-connections", FilterExpression="attribute_exists(nameKey)", Select="COUNT")
+        TableName=f"{PREFIX}-connections", IndexName="by-name", Select="COUNT")
     return sum(page["Count"] for page in pages)
 
 
@@ -84,7 +85,7 @@ def main() -> None:
         print(f"  second message, sent right after: last live member after {max(second):.0f} ms")
         deadline = time.monotonic() + 600
         while named_items(cloud) > LIVE and time.monotonic() < deadline:
-            time.sleep(0.2)
+            time.sleep(0.5)  # counting takes the local cloud's DynamoDB from the clean-up: not too often
         left = named_items(cloud) - LIVE
         print(f"  stale members removed: {STALE - left} of {STALE}, "
               f"{(time.perf_counter() - began):.1f} s after the first message")
