@@ -440,16 +440,17 @@ def forget_connections(connection_ids):
     After a crash there can be thousands, so this reads and deletes in batches. First it reads the
     connection items: the ones another function removed already are simply not found, and the ones younger
     than JOINING_GRACE_MS are kept (while a `?name=` join's $connect runs, a post to it answers Gone too; a
-    later message finds it again if it really is gone). Their items are deleted first, which takes them out
-    of the members list at once; then their names are given back (see release_claims).
+    later message finds it again if it really is gone). Their names are given back first (see release_claims),
+    then their items deleted. In that order, a run stopped halfway leaves no name taken by nobody: at worst a
+    connection item whose name is free again, which the next post that answers Gone removes.
     """
     joining_since = now_ms() - JOINING_GRACE_MS
     keys = [{"connectionId": connection_id} for connection_id in dict.fromkeys(connection_ids)]
     items = [item for item in read_items(keys) if item.get("connectedAt", 0) < joining_since]
-    delete_items([{"connectionId": item["connectionId"]} for item in items])
     # the key of each named member's claim -> its connection item
     named = {CLAIM_PREFIX + item["nameKey"]: item for item in items if "nameKey" in item}
     released = release_claims({claim_key: item["connectionId"] for claim_key, item in named.items()})
+    delete_items([{"connectionId": item["connectionId"]} for item in items])
     return {named[claim_key]["connectionId"]: named[claim_key]["name"] for claim_key in released}
 
 

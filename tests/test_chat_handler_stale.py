@@ -96,8 +96,8 @@ def test_many_stale_members_are_removed_in_batches_and_announced_in_one_line(cha
         assert chat.texts(member, "members") == [["Alice", "Bob"]]
 
 
-def test_connection_items_are_deleted_before_the_claims(chat, monkeypatch):
-    """A connection item gone is a member gone from the members list: the next sender stops posting to it."""
+def test_names_are_given_back_before_the_connection_items_are_deleted(chat, monkeypatch):
+    """A clean-up stopped between the two leaves no name held by nobody (nothing would ever free it)."""
     chat.join("A", "Alice")
     ghosts = add_members(chat, 30)
     deleted = []
@@ -109,7 +109,7 @@ def test_connection_items_are_deleted_before_the_claims(chat, monkeypatch):
     monkeypatch.setattr(client, "transact_write_items", lambda **kwargs: deleted.extend(
         item["Delete"]["Key"]["connectionId"] for item in kwargs["TransactItems"]) or real_transaction(**kwargs))
     assert chat_shared.forget_connections(ghosts) == {ghost: f"Ghost{ghost}" for ghost in ghosts}
-    assert deleted == ghosts + [f"name#ghost{ghost.lower()}" for ghost in ghosts]
+    assert deleted == [f"name#ghost{ghost.lower()}" for ghost in ghosts] + ghosts
 
 
 def test_later_senders_do_not_post_to_the_removed_members_again(chat):
@@ -321,3 +321,15 @@ def test_a_name_already_given_back_is_skipped_and_the_others_released(chat):
     assert chat_shared.forget_connections(ghosts) == {ghost: f"Ghost{ghost}" for ghost in ("G0000", "G0001", "G0004")}
     assert chat.item("name#ghostg0003") == {"connectionId": "name#ghostg0003", "owner": "N"}
     assert named_ids(chat) == ["A"]
+
+
+def test_a_member_whose_name_was_given_back_by_a_stopped_clean_up_is_removed_by_the_next(chat):
+    chat.join("A", "Alice")
+    [ghost] = add_members(chat, 1)
+    chat.table.delete_item(Key={"connectionId": f"name#ghost{ghost.lower()}"})  # a clean-up stopped after this
+    chat.posts.gone.add(ghost)
+    chat.call("sendPublic", "A", {"message": "hi"})
+    chat.run_follow_ups()
+
+    assert named_ids(chat) == ["A"]
+    assert chat.texts("A", "systemMessage") == []  # its departure was the stopped run's to announce
