@@ -269,12 +269,12 @@ def test_hundreds_of_stale_members_are_removed_off_the_senders_path(people, tabl
     claims = table.scan(TableName=f"{PREFIX}-connections", FilterExpression="begins_with(connectionId, :ghost)",
                         ExpressionAttributeValues={":ghost": {"S": "name#ghost"}})["Items"]
     assert claims == []
-    for member in (alice, bob):  # each departure announced once, in a line or two (one per clean-up)
+    for member in (alice, bob):  # each departure announced once, in few lines (a clean-up's many make one)
         member.wait_for(members_are("Alice", "Bob"), count=2)  # the one at Bob's join, then the clean-up's
         while sum(map(departures, member.matching(departures))) < 300 and time.monotonic() < deadline:
             time.sleep(0.1)
         lines = member.matching(departures)
-        assert sum(map(departures, lines)) == 300 and len(lines) <= 2
+        assert sum(map(departures, lines)) == 300 and len(lines) <= 2 * 3
 
     # The senders handed the work to $disconnect (asynchronously) rather than doing it themselves.
     events = cloud.client("logs").filter_log_events(logGroupName=f"/aws/lambda/{PREFIX}-sendPublic")["events"]
