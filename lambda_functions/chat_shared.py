@@ -38,6 +38,9 @@ IDS_PER_CLEANUP = 2500
 # A broadcast posts this many connections at a time; when all of them answered Gone, the rest of the list is
 # most likely what a crash left behind, and the clean-up takes it over (see send_until_stale).
 POSTS_PER_ROUND = 100
+# The clean-up posts to the connections handed over to it this many at a time (fewer, larger rounds go faster;
+# the gone ones are removed after each round).
+CLEANUP_POSTS_PER_ROUND = 500
 # A clean-up that has less time left than this hands the rest over to a new run (Lambda stops it at its timeout).
 CLEANUP_RESERVE_SECONDS = 3
 # API Gateway waits up to 29 s for $connect; a connection younger than this may still be opening.
@@ -636,7 +639,7 @@ def clean_up(event, gone, undelivered=(), messages=(), seconds_left=None, left=N
     left = {**(left or {}), **forget_connections(gone)}
     # Two messages sent after a crash make two clean-ups walking the same list. Each starts at a random place,
     # so that it finds much of the list already removed by the other (and skips it) rather than racing it.
-    start = random.randrange(0, len(undelivered), POSTS_PER_ROUND) if undelivered else 0
+    start = random.randrange(0, len(undelivered), CLEANUP_POSTS_PER_ROUND) if undelivered else 0
     undelivered = list(undelivered[start:]) + list(undelivered[:start])
     while undelivered:
         if deadline is not None and time.monotonic() > deadline:
@@ -646,7 +649,7 @@ def clean_up(event, gone, undelivered=(), messages=(), seconds_left=None, left=N
                 return left
             except (ClientError, BotoCoreError):
                 deadline = None  # carry on here, as long as Lambda lets this run
-        batch, undelivered = undelivered[:POSTS_PER_ROUND], undelivered[POSTS_PER_ROUND:]
+        batch, undelivered = undelivered[:CLEANUP_POSTS_PER_ROUND], undelivered[CLEANUP_POSTS_PER_ROUND:]
         still_here = [item["connectionId"] for item in read_items([{"connectionId": key} for key in batch])]
         left.update(forget_connections(send(event, still_here, messages)))
 
