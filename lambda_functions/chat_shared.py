@@ -626,8 +626,8 @@ def clean_up(event, gone, undelivered=(), messages=(), seconds_left=None, left=N
     """The clean-up: remove stale connections in batches, finish a broadcast, tell the others who left.
 
     1. The connections known to be gone are removed at once.
-    2. The connections the sender did not post to get the messages, a hundred at a time; the ones that
-       answer Gone are removed after each hundred, so the members list shrinks as this goes.
+    2. The connections the sender did not post to get the messages, CLEANUP_POSTS_PER_ROUND at a time; the
+       ones that answer Gone are removed after each round, so the members list shrinks as this goes.
        A connection another clean-up removed meanwhile is skipped. With less than a few seconds left
        before the function's timeout, the rest goes to a new run of this function, with the names of
        those who left so far (`left`, {connection id: name}): that run tells the others.
