@@ -18,6 +18,7 @@ The data model (see docs/architecture.md):
 import gettext
 import json
 import os
+import random
 import time
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
@@ -31,8 +32,23 @@ BOT_NAME = "Bot"
 MAX_NAME_LENGTH = 32
 MAX_MESSAGE_LENGTH = 1000
 CLAIM_PREFIX = "name#"
-# Two writes per member removed (its connection item and its name claim); a transaction holds at most 100.
-MEMBERS_PER_TRANSACTION = 50
+# Stale connections are removed with batch calls: BatchWriteItem takes at most 25 writes, BatchGetItem 100 keys,
+# a transaction 100 items.
+WRITES_PER_BATCH = 25
+KEYS_PER_READ = 100
+MAX_TRANSACTION_ITEMS = 100
+# The key that marks a clean-up event for the $disconnect function (API Gateway never sends it), and how
+# many connection ids of each kind one such event carries (an asynchronous invoke's payload is at most 256 KB).
+CLEANUP = "cleanup"
+IDS_PER_CLEANUP = 2500
+# A broadcast posts this many connections at a time; when all of them answered Gone, the rest of the list is
+# most likely what a crash left behind, and the clean-up takes it over (see send_until_stale).
+POSTS_PER_ROUND = 100
+# The clean-up posts to the connections handed over to it this many at a time (fewer, larger rounds go faster;
+# the gone ones are removed after each round).
+CLEANUP_POSTS_PER_ROUND = 500
+# A clean-up that has less time left than this hands the rest over to a new run (Lambda stops it at its timeout).
+CLEANUP_RESERVE_SECONDS = 3
 # API Gateway waits up to 29 s for $connect; a connection younger than this may still be opening.
 JOINING_GRACE_MS = 30_000
 # More members than this leaving at once are announced in one line, not one line each.
@@ -134,7 +150,7 @@ def broadcast_workers(first_post_ms=None):
 
 
 def lambda_client():
-    """A Lambda client (the $connect function uses it to invoke itself again, asynchronously)."""
+    """A Lambda client: $connect invokes itself again, and the senders invoke $disconnect to clean up."""
     if not _lambda_clients:
         _lambda_clients.append(boto3.client("lambda"))
     return _lambda_clients[0]
@@ -413,26 +429,95 @@ def forget_member(connection_id, name):
     ]
 
 
-def forget_connections(connection_ids, members):
-    """Remove many closed connections; return the names of the members among them, who left.
+def read_items(keys):
+    """The items with these keys that exist, read 100 at a time with BatchGetItem (consistent reads).
 
-    After a crash there can be thousands: they go 50 to a transaction (DynamoDB takes at most 100 writes
-    in one), with the same conditions as forget_connection. When another function removed one of them
-    first, the whole transaction is refused, and that batch is removed one connection at a time instead.
+    DynamoDB may answer only part of a batch when it is busy (UnprocessedKeys): those are asked again.
     """
-    names = {member["connectionId"]: member["name"] for member in members}
-    named = [connection_id for connection_id in connection_ids if connection_id in names]
-    left = [name for name in map(forget_connection, set(connection_ids) - set(named)) if name]
     client = connections_table().meta.client
-    for start in range(0, len(named), MEMBERS_PER_TRANSACTION):
-        batch = named[start:start + MEMBERS_PER_TRANSACTION]
-        try:
-            client.transact_write_items(TransactItems=[
-                write for connection_id in batch for write in forget_member(connection_id, names[connection_id])])
-            left += [names[connection_id] for connection_id in batch]
-        except client.exceptions.TransactionCanceledException:
-            left += [name for name in map(forget_connection, batch) if name]
-    return left
+    items = []
+    for start in range(0, len(keys), KEYS_PER_READ):
+        request = {table_name(): {"Keys": keys[start:start + KEYS_PER_READ], "ConsistentRead": True}}
+        while request:
+            response = client.batch_get_item(RequestItems=request)
+            items += response["Responses"].get(table_name(), [])
+            request = response.get("UnprocessedKeys")
+            if request:
+                time.sleep(0.05)
+    return items
+
+
+def delete_items(keys):
+    """Delete items 25 at a time with BatchWriteItem: one request for 25 deletes instead of 25 requests.
+
+    A batch has no conditions (unlike a transaction) and may leave some deletes undone when DynamoDB is
+    busy (UnprocessedItems): those are sent again.
+    """
+    client = connections_table().meta.client
+    requests = [{"DeleteRequest": {"Key": key}} for key in keys]
+    while requests:
+        batch, requests = requests[:WRITES_PER_BATCH], requests[WRITES_PER_BATCH:]
+        response = client.batch_write_item(RequestItems={table_name(): batch})
+        unprocessed = response.get("UnprocessedItems", {}).get(table_name(), [])
+        if unprocessed:
+            requests += unprocessed
+            time.sleep(0.05)
+
+
+def release_claims(claims):
+    """Give back names ({claim key: owner}) that these connections still hold; return the claim keys released.
+
+    Up to 100 deletes go in one transaction, each on the condition that the claim still belongs to that
+    connection. So when two functions remove the same stale member at once, only one releases its name (and
+    announces that it left), and a name someone new took a moment ago is never released. When a condition
+    fails, DynamoDB refuses the whole transaction and says which item failed: the others are tried again.
+    """
+    client = connections_table().meta.client
+    keys = list(claims)
+    released = []
+    for start in range(0, len(keys), MAX_TRANSACTION_ITEMS):
+        batch = keys[start:start + MAX_TRANSACTION_ITEMS]
+        for _attempt in range(5):
+            if not batch:
+                break
+            try:
+                client.transact_write_items(TransactItems=[{"Delete": {
+                    "TableName": table_name(),
+                    "Key": {"connectionId": claim_key},
+                    "ConditionExpression": "#owner = :me",
+                    "ExpressionAttributeNames": {"#owner": "owner"},
+                    "ExpressionAttributeValues": {":me": claims[claim_key]},
+                }} for claim_key in batch])
+                released += batch
+                break
+            except client.exceptions.TransactionCanceledException as cancelled:
+                lost = [reason.get("Code") == "ConditionalCheckFailed"
+                        for reason in cancelled.response.get("CancellationReasons", [])]
+                if len(lost) != len(batch) or not any(lost):
+                    time.sleep(0.1)  # refused for another reason (a conflicting write): try again shortly
+                    continue
+                batch = [claim_key for claim_key, gone in zip(batch, lost, strict=True) if not gone]
+    return released
+
+
+def forget_connections(connection_ids):
+    """Remove many closed connections at once; return {connection id: name} of the members among them.
+
+    After a crash there can be thousands, so this reads and deletes in batches. First it reads the
+    connection items: the ones another function removed already are simply not found, and the ones younger
+    than JOINING_GRACE_MS are kept (while a `?name=` join's $connect runs, a post to it answers Gone too; a
+    later message finds it again if it really is gone). Their names are given back first (see release_claims),
+    then their items deleted. In that order, a run stopped halfway leaves no name taken by nobody: at worst a
+    connection item whose name is free again, which the next post that answers Gone removes.
+    """
+    joining_since = now_ms() - JOINING_GRACE_MS
+    keys = [{"connectionId": connection_id} for connection_id in dict.fromkeys(connection_ids)]
+    items = [item for item in read_items(keys) if item.get("connectedAt", 0) < joining_since]
+    # the key of each named member's claim -> its connection item
+    named = {CLAIM_PREFIX + item["nameKey"]: item for item in items if "nameKey" in item}
+    released = release_claims({claim_key: item["connectionId"] for claim_key, item in named.items()})
+    delete_items([{"connectionId": item["connectionId"]} for item in items])
+    return {named[claim_key]["connectionId"]: named[claim_key]["name"] for claim_key in released}
 
 
 # --- what the server sends (the keys the front ends read, plus structured extras) ---------------------
@@ -520,12 +605,29 @@ def send(event, connection_ids, messages):
     return [connection_id for connection_id in results if connection_id is not None]
 
 
+def send_until_stale(event, connection_ids, messages):
+    """Post to the connections a hundred at a time, until a whole hundred answered Gone.
+
+    Such a run (the list is sorted newest first) means that the rest is most likely what a crash left
+    behind, thousands of posts that would each answer Gone: the sender does not wait for those.
+    Returns the ids that answered Gone and the ids not posted to yet, for the clean-up to take over.
+    """
+    gone = []
+    for start in range(0, len(connection_ids), POSTS_PER_ROUND):
+        batch = connection_ids[start:start + POSTS_PER_ROUND]
+        batch_gone = send(event, batch, messages)
+        gone += batch_gone
+        if len(batch_gone) == len(batch):
+            return gone, connection_ids[start + POSTS_PER_ROUND:]
+    return gone, []
+
+
 def broadcast(event, messages, members, exclude=None, already_sent=None):
-    """Send the messages to every member (except `exclude`), then clean up the ones that are gone.
+    """Send the messages to every member (except `exclude`); the ones that are gone go to the clean-up.
 
     `already_sent` is a connection that got the messages before (sendPublic answers its sender first); it
-    still hears who left. Returns figures for the log line: how many recipients, how many were gone, how
-    long posting took.
+    still hears who left. Returns figures for the log line: how many recipients, how many were gone, how many were handed over
+    to the clean-up without a post, how long posting took.
     """
     started = time.perf_counter()
     # Newest connections first: after a crash, the members who came back are newer than the connections
@@ -533,51 +635,105 @@ def broadcast(event, messages, members, exclude=None, already_sent=None):
     # (The member acting right now has no connectedAt in the list: it is surely alive, so it goes first.)
     recipients = sorted(without_member(without_member(members, exclude), already_sent),
                         key=lambda member: member.get("connectedAt", float("inf")), reverse=True)
-    gone = send(event, [member["connectionId"] for member in recipients], messages)
-    fan_out_ms = round((time.perf_counter() - started) * 1000, 1)
-    remove_stale(event, gone, members, exclude)
-    return {"recipients": len(recipients) + (already_sent is not None), "removed": len(gone), "fanOutMs": fan_out_ms}
+    gone, undelivered = send_until_stale(event, [member["connectionId"] for member in recipients], messages)
+    figures = {"recipients": len(recipients) + (already_sent is not None), "gone": len(gone),
+               "fanOutMs": round((time.perf_counter() - started) * 1000, 1)}
+    if undelivered:
+        figures["handedOver"] = len(undelivered)
+    cleanup = remove_stale(event, gone, undelivered, messages)
+    if cleanup:
+        figures["cleanup"] = cleanup
+    return figures
 
 
 def reply(event, messages):
     """Answer the sender alone."""
     gone = send(event, [connection_id_of(event)], messages)
     if gone:
-        remove_stale(event, gone, list_members())
+        remove_stale(event, gone)
 
 
 def send_error(event, refusal):
     reply(event, [error_message(refusal)])
 
 
-def closed_for_good(gone, members):
-    """The connections that answered "gone", less the ones that connected moments ago.
+def remove_stale(event, gone, undelivered=(), messages=()):
+    """Have the connections that answered GoneException removed, without making the sender wait for it.
 
-    A member joining with ?name= is in the table while its $connect still runs, and until its socket
-    opens a post to it answers GoneException too. If such a connection really is gone, a later message
-    finds it again and removes it then.
+    Removing thousands of connections (after a crash) takes a while, and neither the sender's message
+    nor its next one must wait behind it. So the ids go to the $disconnect function, invoked
+    asynchronously: InvocationType="Event" queues the event and answers at once. That run removes them
+    in batches, posts the messages to the connections the sender did not reach (`undelivered`), and
+    tells the others who left (see clean_up). The role may invoke that one function (notebook 01),
+    whose name the deployment sets in CLEANUP_FUNCTION (notebook 03).
+
+    Returns what happened, for the log line: "requested", "done here" (the clean-up could not be handed
+    over, so it ran here), or None when there was nothing to do.
     """
-    connected_at = {member["connectionId"]: member.get("connectedAt") for member in members}
-    joining_since = now_ms() - JOINING_GRACE_MS
-    return [connection_id for connection_id in gone
-            if connected_at.get(connection_id) is None or connected_at[connection_id] < joining_since]
+    if not gone and not undelivered:
+        return None
+    if os.environ.get("CLEANUP_FUNCTION"):
+        try:
+            for start in range(0, max(len(gone), len(undelivered)), IDS_PER_CLEANUP):
+                ask_for_cleanup(event, {CLEANUP: list(gone[start:start + IDS_PER_CLEANUP]),
+                                        "undelivered": list(undelivered[start:start + IDS_PER_CLEANUP]),
+                                        "messages": list(messages)})
+            return "requested"
+        except (ClientError, BotoCoreError) as error:
+            # Refused (a role from before notebook 01 allowed it) or unreachable: clean up here instead.
+            code = error.response["Error"]["Code"] if isinstance(error, ClientError) else type(error).__name__
+            print(json.dumps({"level": "WARNING", "cleanupInvoke": code}), flush=True)
+    clean_up(event, gone, undelivered, messages)
+    return "done here"
 
 
-def remove_stale(event, gone, members, exclude=None, rounds=3):
-    """Remove connections that answered GoneException and tell the others who left.
+def ask_for_cleanup(event, cleanup):
+    """Invoke the clean-up function asynchronously with this work, and the API stage to post to."""
+    context_fields = ("connectionId", "domainName", "stage", "apiId")
+    cleanup["requestContext"] = {key: event["requestContext"][key] for key in context_fields
+                                 if key in event["requestContext"]}
+    lambda_client().invoke(FunctionName=setting("CLEANUP_FUNCTION"), InvocationType="Event",
+                           Payload=json.dumps(cleanup, ensure_ascii=False).encode("utf-8"))
 
-    Only the closed connections are removed (never the sender, unless it is one of them). Telling the
-    others may reveal more closed connections, so this repeats, a few rounds at most.
+
+def clean_up(event, gone, undelivered=(), messages=(), seconds_left=None, left=None, rounds=3):
+    """The clean-up: remove stale connections in batches, finish a broadcast, tell the others who left.
+
+    1. The connections known to be gone are removed at once.
+    2. The connections the sender did not post to get the messages, CLEANUP_POSTS_PER_ROUND at a time; the
+       ones that answer Gone are removed after each round, so the members list shrinks as this goes.
+       A connection another clean-up removed meanwhile is skipped. With less than a few seconds left
+       before the function's timeout, the rest goes to a new run of this function, with the names of
+       those who left so far (`left`, {connection id: name}): that run tells the others.
+    3. The others are told who left, in one line when many did. That may reveal more closed connections,
+       so this repeats, a few rounds at most.
+    Returns {connection id: name} of the members who left.
     """
+    deadline = None if seconds_left is None else time.monotonic() + seconds_left - CLEANUP_RESERVE_SECONDS
+    left = {**(left or {}), **forget_connections(gone)}
+    # Two messages sent after a crash make two clean-ups walking the same list. Each starts at a random place,
+    # so that it finds much of the list already removed by the other (and skips it) rather than racing it.
+    start = random.randrange(0, len(undelivered), CLEANUP_POSTS_PER_ROUND) if undelivered else 0
+    undelivered = list(undelivered[start:]) + list(undelivered[:start])
+    while undelivered:
+        if deadline is not None and time.monotonic() > deadline:
+            try:
+                ask_for_cleanup(event, {CLEANUP: [], "undelivered": undelivered, "messages": list(messages),
+                                        "left": left})
+                return left
+            except (ClientError, BotoCoreError):
+                deadline = None  # carry on here, as long as Lambda lets this run
+        batch, undelivered = undelivered[:CLEANUP_POSTS_PER_ROUND], undelivered[CLEANUP_POSTS_PER_ROUND:]
+        still_here = [item["connectionId"] for item in read_items([{"connectionId": key} for key in batch])]
+        left.update(forget_connections(send(event, still_here, messages)))
+
+    departed = dict(left)
     for _round in range(rounds):
-        gone = closed_for_good(gone, members)
-        if not gone:
-            return
-        left = forget_connections(gone, members)
-        members = [member for member in members if member["connectionId"] not in gone]
         if not left:
-            return
-        announcements = left_messages(left)
-        recipients = without_member(members, exclude)
-        gone = send(event, [member["connectionId"] for member in recipients],
-                    announcements + [members_message(members)])
+            break
+        # The index may list a deleted item for a moment longer: those are known to be gone.
+        members = [member for member in list_members() if member["connectionId"] not in departed]
+        news = left_messages(list(left.values())) + [members_message(members)]
+        left = forget_connections(send(event, [member["connectionId"] for member in members], news))
+        departed.update(left)
+    return departed

@@ -67,7 +67,7 @@ def ask_for_follow_up(event, context):
     """Invoke this same function again, asynchronously, to send the newcomer the members list.
 
     InvocationType="Event" queues the event and answers at once, so the handshake is not held up.
-    The role allows lambda:InvokeFunction on this function only (notebook 01).
+    The role allows lambda:InvokeFunction on this function and on $disconnect only (notebook 01).
     """
     context_fields = ("connectionId", "domainName", "stage", "apiId")
     follow_up = {

@@ -39,7 +39,7 @@ def handler(event, context):
                                 [chat_shared.private_message(sender, recipient["name"], text)])
         if gone:
             # The recipient closed without $disconnect: remove it, tell the others, and tell the sender.
-            chat_shared.remove_stale(event, gone, chat_shared.list_members())
+            chat_shared.remove_stale(event, gone)
             chat_shared.send_error(event, chat_shared.ChatError(
                 "unknown_recipient",
                 _("{name} has left the chat; the message was not delivered.").format(name=recipient["name"])))

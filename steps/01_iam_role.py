@@ -68,9 +68,12 @@ iam.get_waiter("role_exists").wait(RoleName=names.role)
 # (`.../table/NAME/index/INDEX`). A function writes its logs to the log group `/aws/lambda/FUNCTION`;
 # we list our log groups one by one (the seven chat functions', and the one of notebook 08's small
 # counter function) rather than `/aws/lambda/*`, which would cover every function in the account.
-# One more statement lets the `$connect` function invoke **itself** (and nothing else):
-# someone who joins with `?name=` gets the members list from a second, asynchronous run of that function,
-# because a socket cannot receive anything before `$connect` has answered (notebook 07 explains it).
+# One more statement lets the functions invoke two of the chat's functions (and nothing else), asynchronously:
+# `$connect` invokes **itself**, because someone who joins with `?name=` gets the members list from a second
+# run of that function (a socket cannot receive anything before `$connect` has answered; notebook 07 explains
+# it); and a function that finds members whose connection is gone (closed without `$disconnect`, e.g. after a
+# crash) hands them to `$disconnect`, which removes them in batches (`BatchGetItem`, `BatchWriteItem`) while
+# the chat goes on.
 # `put_role_policy` creates or replaces the inline policy, so re-running is safe.
 
 # %%
@@ -79,7 +82,8 @@ log_group_arns = [
     f"arn:aws:logs:{session.region}:{session.account_id}:log-group:{log_group}:*"
     for log_group in names.every_log_group
 ]
-connect_function_arn = f"arn:aws:lambda:{session.region}:{session.account_id}:function:{names.function('$connect')}"
+function_arn = f"arn:aws:lambda:{session.region}:{session.account_id}:function:"
+invoked_function_arns = [function_arn + names.function("$connect"), function_arn + names.function("$disconnect")]
 
 permissions = {
     "Version": "2012-10-17",
@@ -90,6 +94,7 @@ permissions = {
             "Action": [
                 "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
                 "dynamodb:ConditionCheckItem", "dynamodb:Query", "dynamodb:Scan",
+                "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem",
             ],
             "Resource": [table_arn, f"{table_arn}/index/{names.name_index}"],
         },
@@ -100,10 +105,10 @@ permissions = {
             "Resource": log_group_arns,
         },
         {
-            "Sid": "ConnectFollowUp",
+            "Sid": "FollowUpAndCleanup",
             "Effect": "Allow",
             "Action": ["lambda:InvokeFunction"],
-            "Resource": [connect_function_arn],
+            "Resource": invoked_function_arns,
         },
     ],
 }

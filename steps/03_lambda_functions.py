@@ -92,7 +92,8 @@ for route, package in packages.items():
 # - A new function: `create_function`. On AWS a role created seconds ago is often not yet usable by Lambda
 #   ("The role defined for the function cannot be assumed by Lambda"): we retry with a growing pause.
 # - An existing function whose code changed: `update_function_code`. Unchanged code is left alone.
-# - The environment holds the functions' settings: where the table is (`CONNECTIONS_TABLE`, `NAME_INDEX`) and
+# - The environment holds the functions' settings: where the table is (`CONNECTIONS_TABLE`, `NAME_INDEX`),
+#   which function removes members whose connection is gone (`CLEANUP_FUNCTION`, the `$disconnect` one) and
 #   which language to speak to the chat's members (`CHAT_LANGUAGE`). No account or region in the code.
 # - `CHAT_LANGUAGE` is your language, `en` or `pt-BR` (`WORKSHOP_LANG`, else your system's), taken now, at
 #   deploy: the notices ("Ana joined the chat"), the error messages and the bot's echo are then in your class's
@@ -105,7 +106,7 @@ for route, package in packages.items():
 
 # %%
 environment = {"Variables": {"CONNECTIONS_TABLE": names.table, "NAME_INDEX": names.name_index,
-                             "CHAT_LANGUAGE": current_language()}}
+                             "CLEANUP_FUNCTION": names.function("$disconnect"), "CHAT_LANGUAGE": current_language()}}
 print("the functions will speak:", environment["Variables"]["CHAT_LANGUAGE"])
 
 for route, function_name in names.functions.items():

@@ -33,6 +33,7 @@ INDEX = "by-name"
 API_ID = "abc123defg"
 STAGE = "dev"
 DOMAIN = f"{API_ID}.execute-api.us-east-1.amazonaws.com"
+CLEANUP_FUNCTION = "chat-disconnect"
 
 
 class FakeConnections:
@@ -68,7 +69,7 @@ class FakeConnections:
 
 
 class FakeLambda:
-    """Stands in for the Lambda client: records asynchronous invokes (the $connect follow-up)."""
+    """Stands in for the Lambda client: records asynchronous invokes (the $connect follow-up, the clean-up)."""
 
     def __init__(self) -> None:
         self.invokes: list[dict[str, Any]] = []
@@ -90,6 +91,10 @@ class FakeContext:
     invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:chat-connect"
     aws_request_id = "request-1"
 
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 10_000
+
 
 class ChatWorld:
     """A fresh table, the handlers wired to it, and helpers to play members: `with ChatWorld() as chat:`.
@@ -106,8 +111,8 @@ class ChatWorld:
 
     def __enter__(self) -> ChatWorld:
         self._mock.start()
-        for name, value in {"CONNECTIONS_TABLE": TABLE, "NAME_INDEX": INDEX, "BROADCAST_WORKERS": None,
-                            "CHAT_LANGUAGE": self.language}.items():
+        for name, value in {"CONNECTIONS_TABLE": TABLE, "NAME_INDEX": INDEX, "CLEANUP_FUNCTION": CLEANUP_FUNCTION,
+                            "BROADCAST_WORKERS": None, "CHAT_LANGUAGE": self.language}.items():
             self._saved_env[name] = os.environ.get(name)
             if value is None:
                 os.environ.pop(name, None)
@@ -170,12 +175,19 @@ class ChatWorld:
         return HANDLERS[route](self.event(route, connection_id, body, query), FakeContext())
 
     def run_follow_ups(self) -> list[dict[str, Any]]:
-        """Run the asynchronous invokes the handlers asked for (as Lambda would, a moment later)."""
+        """Run the asynchronous invokes the handlers asked for (as Lambda would, a moment later), in order,
+        including the ones these runs ask for: $connect's follow-ups and the clean-ups by $disconnect."""
         results = []
         while self.lambdas.invokes:
             invoke = self.lambdas.invokes.pop(0)
-            results.append(HANDLERS["$connect"](json.loads(invoke["Payload"]), FakeContext()))
+            route = "$disconnect" if invoke["FunctionName"] == CLEANUP_FUNCTION else "$connect"
+            results.append(HANDLERS[route](json.loads(invoke["Payload"]), FakeContext()))
         return results
+
+    def cleanups(self) -> list[list[str]]:
+        """The connection ids of each clean-up asked for and not yet run."""
+        return [json.loads(invoke["Payload"])["cleanup"] for invoke in self.lambdas.invokes
+                if invoke["FunctionName"] == CLEANUP_FUNCTION]
 
     # -- members -----------------------------------------------------------------------------------
     def connect(self, connection_id: str, name: str | None = None) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -234,6 +235,55 @@ def test_a_connection_that_vanished_is_removed_and_the_others_told(people, table
         member.wait_for(members_are("Alice", "Bob"))
     assert named_members(table) == ["Alice", "Bob"]
     assert "Item" not in table.get_item(TableName=f"{PREFIX}-connections", Key={"connectionId": {"S": "name#ghost"}})
+
+
+def departures(frame: Frame) -> int:
+    """How many members a "left the chat" line names ("A left the chat", "A, B, C and 297 others left the chat")."""
+    text = frame.get("systemMessage", "")
+    if not text.endswith(" left the chat"):
+        return 0
+    others = re.search(r" and (\d+) others left the chat$", text)
+    return 3 + int(others.group(1)) if others else 1
+
+
+def test_hundreds_of_stale_members_are_removed_off_the_senders_path(people, table, cloud):
+    alice, bob = join(people, "Alice"), join(people, "Bob")
+    ghosts = [f"R2hvc3RfY29u{number:03d}=" for number in range(300)]  # a crash left 300 members behind (AWS-shaped ids)
+    writes = [item for number, ghost_id in enumerate(ghosts) for item in (
+        {"connectionId": {"S": ghost_id}, "connectedAt": {"N": "1"},
+         "name": {"S": f"Ghost{number:03d}"}, "nameKey": {"S": f"ghost{number:03d}"}},
+        {"connectionId": {"S": f"name#ghost{number:03d}"}, "owner": {"S": ghost_id}})]
+    for start in range(0, len(writes), 25):
+        table.batch_write_item(RequestItems={f"{PREFIX}-connections": [
+            {"PutRequest": {"Item": item}} for item in writes[start:start + 25]]})
+
+    alice.send("sendPublic", message="after the crash")
+    alice.send("sendPublic", message="right after")  # a second clean-up of the same members, at once
+    for member in (alice, bob):
+        member.wait_for(key_is("text", "after the crash"))
+        member.wait_for(key_is("text", "right after"))
+    deadline = time.monotonic() + WAIT
+    while named_members(table) != ["Alice", "Bob"] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert named_members(table) == ["Alice", "Bob"]
+    claims = table.scan(TableName=f"{PREFIX}-connections", FilterExpression="begins_with(connectionId, :ghost)",
+                        ExpressionAttributeValues={":ghost": {"S": "name#ghost"}})["Items"]
+    assert claims == []
+    for member in (alice, bob):  # each departure announced once, in few lines (a clean-up's many make one)
+        member.wait_for(members_are("Alice", "Bob"), count=2)  # the one at Bob's join, then the clean-up's
+        while sum(map(departures, member.matching(departures))) < 300 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        lines = member.matching(departures)
+        assert sum(map(departures, lines)) == 300 and len(lines) <= 2 * 3
+
+    # The senders handed the work to $disconnect (asynchronously) rather than doing it themselves.
+    events = cloud.client("logs").filter_log_events(logGroupName=f"/aws/lambda/{PREFIX}-sendPublic")["events"]
+    records = [json.loads(event["message"]) for event in events if event["message"].startswith("{")]
+    sent = [record for record in records if record.get("recipients") == 302]
+    assert len(sent) == 2 and all(record["cleanup"] == "requested" for record in sent)
+    assert any(record.get("handedOver") for record in sent)  # a hundred Gone in a row: the rest went unposted
+    events = cloud.client("logs").filter_log_events(logGroupName=f"/aws/lambda/{PREFIX}-disconnect")["events"]
+    assert any('"$disconnect cleanup"' in event["message"] for event in events)
 
 
 @pytest.mark.slow

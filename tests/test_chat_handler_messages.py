@@ -95,12 +95,13 @@ def test_private_message_without_recipient_is_refused(chat, to):
 def test_private_message_to_a_vanished_member_removes_it_and_tells_the_sender(chat):
     chat.posts.gone.add("B")
     chat.call("sendPrivate", "A", {"to": "Bob", "message": "psst"})
+    chat.run_follow_ups()  # the clean-up the sender handed to $disconnect
 
     assert chat.item("B") is None and chat.item("name#bob") is None
-    assert chat.texts("A", "systemMessage")[:1] == ["Bob left the chat"]
-    assert chat.texts("A", "members") == [["Alice"]]
     assert chat.errors("A") == ["unknown_recipient"]
-    assert "not delivered" in chat.texts("A", "systemMessage")[-1]
+    assert "not delivered" in chat.texts("A", "systemMessage")[0]
+    assert chat.texts("A", "systemMessage")[1:] == ["Bob left the chat"]
+    assert chat.texts("A", "members") == [["Alice"]]
 
 
 # --- sendBot -------------------------------------------------------------------------------------------

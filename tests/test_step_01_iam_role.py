@@ -29,12 +29,17 @@ def test_the_policy_is_least_privilege(session):
     resources = [resource for statement in document["Statement"] for resource in statement["Resource"]]
     assert all("*" not in action for action in actions)
     connect_function = f":function:{session.names.function('$connect')}"
-    assert all(session.names.table in r or f"/aws/lambda/{session.prefix}-" in r or r.endswith(connect_function)
-               for r in resources)
-    assert policy_problems(document, [session.names.table, "/aws/lambda/", connect_function]) == []
-    # The $connect follow-up: the role may invoke that one function, nothing else.
+    disconnect_function = f":function:{session.names.function('$disconnect')}"
+    assert all(session.names.table in r or f"/aws/lambda/{session.prefix}-" in r
+               or r.endswith((connect_function, disconnect_function)) for r in resources)
+    assert policy_problems(document, [session.names.table, "/aws/lambda/", connect_function, disconnect_function]) == []
+    # The $connect follow-up and the stale members' clean-up: the role may invoke those two functions, nothing else.
     [invoke] = [s for s in document["Statement"] if "lambda:InvokeFunction" in s["Action"]]
-    assert invoke["Action"] == ["lambda:InvokeFunction"] and len(invoke["Resource"]) == 1
+    assert invoke["Action"] == ["lambda:InvokeFunction"]
+    assert [resource.rsplit(":", 1)[-1] for resource in invoke["Resource"]] == ["chat-connect", "chat-disconnect"]
+    # Removing stale members in batches; TransactWriteItems is checked as its Put/Update/Delete/ConditionCheck.
+    [table_statement] = [s for s in document["Statement"] if "dynamodb:GetItem" in s["Action"]]
+    assert {"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"} <= set(table_statement["Action"])
 
 
 def test_rerunning_keeps_one_role_and_repairs_its_trust_policy(session):

@@ -37,7 +37,7 @@ def test_every_function_is_configured_as_the_architecture_says(session):
         config = function["Configuration"]
         assert config["Handler"] == session.names.handler(route)
         assert config["Environment"]["Variables"] == {"CONNECTIONS_TABLE": "chat-connections", "NAME_INDEX": "by-name",
-                                                      "CHAT_LANGUAGE": "en"}
+                                                      "CLEANUP_FUNCTION": "chat-disconnect", "CHAT_LANGUAGE": "en"}
         assert config["CodeSha256"] == code_sha256(build_zip(route))
         assert function["Tags"]["learner"] == "chat" and function["Tags"]["workshop"] == "serverless-chat"
 

@@ -47,12 +47,14 @@ def test_iam_is_least_privilege_and_every_permission_has_a_source_arn(deployment
                     assert resource != "*"
                     own = (f":table/{names.table}" in resource or f":log-group:/aws/lambda/{prefix}-" in resource
                            or f":{api_id}/{names.stage}/" in resource
-                           or resource.endswith(f":function:{names.function('$connect')}"))  # the ?name= follow-up
+                           or resource.endswith(f":function:{names.function('$connect')}")  # the ?name= follow-up
+                           or resource.endswith(f":function:{names.function('$disconnect')}"))  # the clean-up
                     assert own, f"{resource} is not scoped to {prefix}'s resources"
                     other = "team-b" if prefix == "team" else "team"
                     assert f"table/{other}-connections" not in resource
         assert policy_problems(policies[names.role_policy],
-                               [names.table, "/aws/lambda/", f":function:{names.function('$connect')}"]) == []
+                               [names.table, "/aws/lambda/", f":function:{names.function('$connect')}",
+                                f":function:{names.function('$disconnect')}"]) == []
         for route, function_name in names.functions.items():
             statements = lookup.function_policy(session, function_name)
             assert permission_problems(statements, lookup.execute_api_arn(session, api_id, route)) == []

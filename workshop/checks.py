@@ -141,10 +141,11 @@ def check_01(session: WorkshopSession, c: _Collector) -> None:
              _rerun("01")):
         own = [f":{session.region}:{session.account_id}:table/{names.table}",
                *(f":{session.region}:{session.account_id}:log-group:{group}:" for group in names.every_log_group),
-               f":{session.region}:{session.account_id}:function:{names.function('$connect')}"]
+               f":{session.region}:{session.account_id}:function:{names.function('$connect')}",
+               f":{session.region}:{session.account_id}:function:{names.function('$disconnect')}"]
         problems = policy_problems(document, own)
-        c.add(not problems, _("it is least privilege: named actions on this table, its index, the log groups and the "
-                              "$connect function only"),
+        c.add(not problems, _("it is least privilege: named actions on this table, its index, the log groups "
+                              "and the $connect and $disconnect functions only"),
               "; ".join(problems))
 
 
@@ -193,9 +194,11 @@ def check_03(session: WorkshopSession, c: _Collector) -> None:
         if role is None or config["Role"] != role["Arn"]:
             problems.append(_("role {found} instead of {wanted}").format(found=config["Role"], wanted=names.role))
         env = config.get("Environment", {}).get("Variables", {})
-        if env.get("CONNECTIONS_TABLE") != names.table or env.get("NAME_INDEX") != names.name_index:
-            problems.append(_("environment {env} lacks CONNECTIONS_TABLE={table}, NAME_INDEX={index}").format(
-                env=env, table=names.table, index=names.name_index))
+        wanted = {"CONNECTIONS_TABLE": names.table, "NAME_INDEX": names.name_index,
+                  "CLEANUP_FUNCTION": names.function("$disconnect")}
+        if any(env.get(key) != value for key, value in wanted.items()):
+            problems.append(_("environment {env} lacks {wanted}").format(
+                env=env, wanted=", ".join(f"{key}={value}" for key, value in wanted.items())))
         if env.get("CHAT_LANGUAGE") != current_language():
             problems.append(_("CHAT_LANGUAGE is {found!r}, your language is {wanted!r} (step 03 sets it from "
                               "WORKSHOP_LANG or the system's language)").format(

@@ -70,9 +70,12 @@ iam.get_waiter("role_exists").wait(RoleName=names.role)
 # (`.../table/NOME/index/ÍNDICE`). Uma função Lambda escreve os seus logs no grupo de logs `/aws/lambda/FUNÇÃO`;
 # listamos os nossos grupos de logs um por um (os das sete funções do chat e o da pequena função contadora do
 # notebook 08) em vez de `/aws/lambda/*`, que cobriria todas as funções da conta.
-# Mais uma declaração permite que a função `$connect` invoque **a si mesma** (e nada mais):
-# quem entra com `?name=` recebe a lista de membros de uma segunda execução, assíncrona, dessa função,
-# porque um socket não pode receber nada antes de o `$connect` responder (o notebook 07 explica isso).
+# Mais uma declaração permite que as funções invoquem duas das funções do chat (e nada mais), de forma assíncrona:
+# o `$connect` invoca **a si mesmo**, porque quem entra com `?name=` recebe a lista de membros de uma segunda
+# execução dessa função (um socket não pode receber nada antes de o `$connect` responder; o notebook 07 explica
+# isso); e uma função que encontra membros cuja conexão se foi (fechada sem `$disconnect`, por exemplo depois de
+# uma falha) os entrega ao `$disconnect`, que os remove em lotes (`BatchGetItem`, `BatchWriteItem`) enquanto o
+# chat continua.
 # `put_role_policy` cria ou substitui a política em linha, então executar de novo é seguro.
 
 # %%
@@ -81,7 +84,8 @@ log_group_arns = [
     f"arn:aws:logs:{session.region}:{session.account_id}:log-group:{log_group}:*"
     for log_group in names.every_log_group
 ]
-connect_function_arn = f"arn:aws:lambda:{session.region}:{session.account_id}:function:{names.function('$connect')}"
+function_arn = f"arn:aws:lambda:{session.region}:{session.account_id}:function:"
+invoked_function_arns = [function_arn + names.function("$connect"), function_arn + names.function("$disconnect")]
 
 permissions = {
     "Version": "2012-10-17",
@@ -92,6 +96,7 @@ permissions = {
             "Action": [
                 "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
                 "dynamodb:ConditionCheckItem", "dynamodb:Query", "dynamodb:Scan",
+                "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem",
             ],
             "Resource": [table_arn, f"{table_arn}/index/{names.name_index}"],
         },
@@ -102,10 +107,10 @@ permissions = {
             "Resource": log_group_arns,
         },
         {
-            "Sid": "ConnectFollowUp",
+            "Sid": "FollowUpAndCleanup",
             "Effect": "Allow",
             "Action": ["lambda:InvokeFunction"],
-            "Resource": [connect_function_arn],
+            "Resource": invoked_function_arns,
         },
     ],
 }

@@ -47,6 +47,7 @@ import time
 from workshop import check, lookup, setup
 from workshop.packaging import build_zip, code_sha256
 from workshop.diagnosis import not_ready
+from workshop.language import current_language
 
 session = setup()
 print(session)
@@ -76,8 +77,9 @@ for route in names.routes:
 # ## Empacotar o código
 #
 # O Lambda recebe um **zip** com o módulo do handler na raiz. O `build_zip` coloca nele o módulo da rota e o
-# `chat_shared.py`. Ele gera os mesmos bytes a partir do mesmo código-fonte, então comparar o SHA-256 do zip com
-# o `CodeSha256` da função diz se o código implantado está atualizado.
+# `chat_shared.py`, com as traduções do chat (`locale/pt_BR/LC_MESSAGES/chat.mo`). Ele gera os mesmos bytes a
+# partir do mesmo código-fonte, então comparar o SHA-256 do zip com o `CodeSha256` da função diz se o código
+# implantado está atualizado.
 
 # %%
 packages = {route: build_zip(route) for route in names.routes}
@@ -91,15 +93,22 @@ for route, package in packages.items():
 #   não pode ser usada pelo Lambda ("The role defined for the function cannot be assumed by Lambda"): tentamos
 #   de novo, com uma pausa cada vez maior.
 # - Uma função que já existe e cujo código mudou: `update_function_code`. Código que não mudou fica como está.
-# - O ambiente diz ao código onde está a tabela: `CONNECTIONS_TABLE` e `NAME_INDEX`. Nada mais: nenhuma conta
-#   ou região no código.
+# - O ambiente guarda as configurações das funções: onde está a tabela (`CONNECTIONS_TABLE`, `NAME_INDEX`),
+#   qual função remove os membros cuja conexão se foi (`CLEANUP_FUNCTION`, a do `$disconnect`) e em que idioma
+#   falar com os membros do chat (`CHAT_LANGUAGE`). Nenhuma conta ou região no código.
+# - `CHAT_LANGUAGE` é o seu idioma, `en` ou `pt-BR` (`WORKSHOP_LANG`, senão o do seu sistema), lido agora, na
+#   implantação: os avisos ("Ana entrou no chat"), as mensagens de erro e o eco do bot ficam no idioma da sua
+#   turma. É uma configuração, não código: um mesmo zip serve a todas as turmas, e mudá-la atualiza só a
+#   configuração.
 # - No `create_function`, `Handler` e `Code` são a **função**; `Role`, `Environment`, `Timeout` (10 s)
 #   e `MemorySize` (256 MB) são os seus **recursos**.
 #
 # Os waiters `function_active_v2` e `function_updated_v2` esperam até a função poder rodar o código novo.
 
 # %%
-environment = {"Variables": {"CONNECTIONS_TABLE": names.table, "NAME_INDEX": names.name_index}}
+environment = {"Variables": {"CONNECTIONS_TABLE": names.table, "NAME_INDEX": names.name_index,
+                             "CLEANUP_FUNCTION": names.function("$disconnect"), "CHAT_LANGUAGE": current_language()}}
+print("the functions will speak:", environment["Variables"]["CHAT_LANGUAGE"])
 
 for route, function_name in names.functions.items():
     package = packages[route]
