@@ -12,9 +12,13 @@ from ..i18n import _
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m workshop class",
+        prog="python -m workshop class", formatter_class=argparse.RawDescriptionHelpFormatter,
         description=_("The instructor's kit for a class in one shared AWS account (learners told apart by their "
-                      "prefix: the `learner` tag). Target: as for every command (WORKSHOP_TARGET=aws for AWS)."))
+                      "prefix: the `learner` tag).\nTarget: as for every command (WORKSHOP_TARGET=aws for AWS)."),
+        epilog=_("Examples:\n"
+                 "  python -m workshop class policy --prefix ana [--account ID] [--region R] [--explain] > ana.json\n"
+                 "  python -m workshop class status\n"
+                 "  python -m workshop class sweep [--dry-run] [--yes]"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     policy = sub.add_parser("policy", help=_("print the IAM policy (JSON) that lets one learner do the workshop, and "
                                              "nothing outside their prefix"))
