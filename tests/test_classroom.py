@@ -100,10 +100,12 @@ def as_someone(cloud, prefix: str, credentials: dict[str, str] | None = None):
 
 @pytest.fixture(scope="module")
 def ana(cloud):
-    """Learner ana deployed the chat (steps 01–05) with nothing but her learner policy."""
+    """Learner ana did the workshop's notebooks 01–09 with nothing but her learner policy."""
     credentials = learner_user(cloud, "ana", "ana")
     with as_someone(cloud, "ana", credentials):
         deployment = deploy_all()
+        for step in ("06", "07", "08", "09"):
+            run_step(step, quiet=True)
         session = setup()
     return {"credentials": credentials, "deployment": deployment, "arn": session.caller_arn}
 
@@ -198,8 +200,8 @@ def test_status_shows_each_learners_passing_steps(cloud, ana, bo_resources):
     with as_someone(cloud, "chat"), contextlib.redirect_stdout(out):
         assert class_main(["status"]) == 0
     rows = {line.split()[0]: line for line in out.getvalue().splitlines() if line.split()}
-    assert rows["ana"].split()[1:8] == ["✅", "✅", "✅", "✅", "✅", "✅", "❌"]  # 07 (the web page) not built
-    assert rows["ana"].split()[8] == "07" and rows["ana"].endswith(ana["arn"])
+    assert rows["ana"].split()[1:8] == ["✅"] * 7
+    assert rows["ana"].split()[8] == "—" and rows["ana"].endswith(ana["arn"])
     assert rows["bo"].split()[1] == "❌" and rows["bo"].split()[8] == "01"
 
 
