@@ -205,6 +205,17 @@ def test_status_shows_each_learners_passing_steps(cloud, ana, bo_resources):
     assert rows["bo"].split()[1] == "❌" and rows["bo"].split()[8] == "01"
 
 
+def test_class_commands_with_a_learners_credentials_say_they_need_the_instructors(cloud, ana):
+    from workshop.cli import main as workshop_main
+
+    errors = io.StringIO()
+    with as_someone(cloud, "ana", ana["credentials"]), contextlib.redirect_stderr(errors), \
+            contextlib.redirect_stdout(io.StringIO()):
+        assert workshop_main(["class", "status"]) == 1
+    assert f"{ana['arn']} may not list the account's resources" in errors.getvalue()
+    assert "Traceback" not in errors.getvalue()
+
+
 def test_the_learner_cleans_up_with_the_policy_and_the_sweep_takes_the_rest(cloud, ana, bo_resources):
     with as_someone(cloud, "ana", ana["credentials"]):
         destroy_all()

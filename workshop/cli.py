@@ -215,6 +215,7 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
 def run_class(argv: list[str]) -> int:
     """The instructor's commands (workshop/classroom/), with a learner's message instead of a traceback."""
     from .classroom.cli import main as class_main
+    from .classroom.roster import RosterRefused
     from .naming import PrefixError
     from .session import TargetError
 
@@ -222,7 +223,7 @@ def run_class(argv: list[str]) -> int:
         return class_main(argv)
     except KeyboardInterrupt:
         return 130
-    except (TargetError, PrefixError) as error:
+    except (TargetError, PrefixError, RosterRefused) as error:
         print(f"\n{error}", file=sys.stderr)
         return 1
 

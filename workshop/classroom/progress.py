@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..checks import check
 from ..i18n import _
 from ..session import WorkshopSession
-from .roster import Learner, as_learner, learners
+from .roster import Learner, as_learner, learners_or_explain
 
 # The steps that build something a check can see (00 is the learner's own machine; 08 and 09 are lessons).
 CHECKED_STEPS = ("01", "02", "03", "04", "05", "06", "07")
@@ -19,7 +19,7 @@ def progress(session: WorkshopSession, learner: Learner, steps: tuple[str, ...] 
 
 def table(session: WorkshopSession, steps: tuple[str, ...] = CHECKED_STEPS) -> tuple[str, int]:
     """The class's progress as text (one line per learner) and how many learners were found."""
-    found = learners(session)
+    found = learners_or_explain(session)
     if not found:
         return _("No learner has anything of the workshop here (nothing tagged workshop=serverless-chat)."), 0
     width = max(len(learner.prefix) for learner in found)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import botocore.exceptions
 
+from ..i18n import _
 from ..naming import PREFIX_PATTERN, WORKSHOP_TAG
 from ..session import WorkshopSession
 
@@ -79,5 +80,18 @@ def learners(session: WorkshopSession) -> list[Learner]:
     return [by_prefix[prefix] for prefix in sorted(by_prefix)]
 
 
-def listing_refused(error: botocore.exceptions.ClientError) -> bool:
-    return error.response["Error"].get("Code") in ("AccessDenied", "AccessDeniedException")
+class RosterRefused(RuntimeError):
+    """These credentials may not list the account's resources (a learner's, not the instructor's)."""
+
+
+def learners_or_explain(session: WorkshopSession) -> list[Learner]:
+    """learners(), with a clear message when listing is refused."""
+    try:
+        return learners(session)
+    except botocore.exceptions.ClientError as error:
+        if error.response["Error"].get("Code") not in ("AccessDenied", "AccessDeniedException"):
+            raise
+        raise RosterRefused(_(
+            "{caller} may not list the account's resources ({code}): the class commands need the instructor's "
+            "credentials, which see every learner's. Run them with your own (administrator) profile."
+        ).format(caller=session.caller_arn or "?", code=error.response["Error"].get("Code"))) from error

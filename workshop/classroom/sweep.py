@@ -6,13 +6,13 @@ from ..cleanup import find_leftovers
 from ..i18n import _
 from ..session import WorkshopSession
 from ..steps import run_step
-from .roster import as_learner, learners
+from .roster import as_learner, learners_or_explain
 
 
 def leftovers(session: WorkshopSession) -> dict[str, list[tuple[str, str, str]]]:
     """prefix -> (kind, name, id) of what step 10 would delete for that learner (learners found by tag)."""
     found = {}
-    for learner in learners(session):
+    for learner in learners_or_explain(session):
         resources = find_leftovers(as_learner(session, learner.prefix))
         if resources:
             found[learner.prefix] = resources
