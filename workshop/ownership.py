@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import botocore.exceptions
 
 from . import lookup
-from .i18n import _
+from .i18n import N_, _
 from .session import WorkshopSession
 
 
@@ -18,26 +18,26 @@ class OwnershipError(RuntimeError):
 def _role_tags(session: WorkshopSession) -> Iterator[tuple[str, str, dict[str, str]]]:
     if lookup.role(session) is not None:
         tags = session.client("iam").list_role_tags(RoleName=session.names.role)["Tags"]
-        yield "IAM role", session.names.role, {t["Key"]: t["Value"] for t in tags}
+        yield N_("IAM role"), session.names.role, {t["Key"]: t["Value"] for t in tags}
 
 
 def _table_tags(session: WorkshopSession) -> Iterator[tuple[str, str, dict[str, str]]]:
     table = lookup.table(session)
     if table is not None:
         tags = session.client("dynamodb").list_tags_of_resource(ResourceArn=table["TableArn"])["Tags"]
-        yield "DynamoDB table", session.names.table, {t["Key"]: t["Value"] for t in tags}
+        yield N_("DynamoDB table"), session.names.table, {t["Key"]: t["Value"] for t in tags}
 
 
 def _function_tags(session: WorkshopSession) -> Iterator[tuple[str, str, dict[str, str]]]:
     for name in session.names.every_function:
         found = lookup.function(session, name)
         if found is not None:
-            yield "Lambda function", name, dict(found.get("Tags") or {})
+            yield N_("Lambda function"), name, dict(found.get("Tags") or {})
 
 
 def _api_tags(session: WorkshopSession) -> Iterator[tuple[str, str, dict[str, str]]]:
     for api in lookup.apis_named(session, session.names.api):
-        yield "WebSocket API", f"{api['Name']} ({api['ApiId']})", dict(api.get("Tags") or {})
+        yield N_("WebSocket API"), f"{api['Name']} ({api['ApiId']})", dict(api.get("Tags") or {})
 
 
 def _bucket_tags(session: WorkshopSession) -> Iterator[tuple[str, str, dict[str, str]]]:
@@ -50,7 +50,7 @@ def _bucket_tags(session: WorkshopSession) -> Iterator[tuple[str, str, dict[str,
         if error.response["Error"].get("Code") != "NoSuchTagSet":
             raise
         tags = []
-    yield "S3 bucket", bucket, {t["Key"]: t["Value"] for t in tags}
+    yield N_("S3 bucket"), bucket, {t["Key"]: t["Value"] for t in tags}
 
 
 def tagged_resources(session: WorkshopSession) -> Iterator[tuple[str, str, dict[str, str]]]:
@@ -79,4 +79,4 @@ def refuse_if_taken(session: WorkshopSession) -> None:
                 "The {kind} {name} belongs to {other}, not to you ({caller}): another learner chose the prefix "
                 "{prefix!r}. Nothing was changed. Choose a prefix of your own (e.g. WORKSHOP_PREFIX={prefix}-2) "
                 "and run the step again."
-            ).format(kind=kind, name=name, other=other, caller=session.caller_arn or "?", prefix=session.prefix))
+            ).format(kind=_(kind), name=name, other=other, caller=session.caller_arn or "?", prefix=session.prefix))

@@ -22,7 +22,7 @@ def table(session: WorkshopSession, steps: tuple[str, ...] = CHECKED_STEPS) -> t
     found = learners_or_explain(session)
     if not found:
         return _("No learner has anything of the workshop here (nothing tagged workshop=serverless-chat)."), 0
-    width = max(len(learner.prefix) for learner in found)
+    width = max(len(_("learner")), *(len(learner.prefix) for learner in found))
     lines = [f"{_('learner'):{width}}  " + " ".join(steps) + f"  {_('next')}  {_('owner')}"]
     for learner in found:
         passed = progress(session, learner, steps)

@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 import botocore.exceptions
 
 from ..i18n import _
-from ..naming import PREFIX_PATTERN, WORKSHOP_TAG
+from ..naming import PREFIX_PATTERN, WORKSHOP_TAG, Names
 from ..session import WorkshopSession
 
 # Names end with these (naming.Names): only such resources are asked for their tags.
 ROLE_SUFFIX, TABLE_SUFFIX, API_SUFFIX = "-lambda-role", "-connections", "-websocket-api"
+FUNCTION_SUFFIXES = tuple(name.removeprefix("x-") for name in Names("x").every_function)  # "connect", ...
 
 
 @dataclass
@@ -61,6 +62,8 @@ def _tagged(session: WorkshopSession) -> list[tuple[str, str, dict[str, str]]]:
     lambda_client = session.client("lambda")
     for page in lambda_client.get_paginator("list_functions").paginate():
         for function in page["Functions"]:
+            if not function["FunctionName"].endswith(tuple(f"-{suffix}" for suffix in FUNCTION_SUFFIXES)):
+                continue  # not one of the workshop's: other functions of the account are not asked for tags
             tags = _tags(lambda_client.list_tags(Resource=function["FunctionArn"]).get("Tags"))
             found.append(("function", function["FunctionName"], tags))
     return found
