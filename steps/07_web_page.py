@@ -22,10 +22,10 @@ sys.path.insert(0, str(next(p for p in [here, *here.parents] if (p / "workshop")
 
 # %%
 import json
-import os
 import time
 
 from workshop import check, lookup, ownership, setup
+from workshop.language import current_language
 from workshop.steps import PROJECT_ROOT, NotReady
 from workshop.website import fetch
 
@@ -169,7 +169,7 @@ for path in sorted(web_dir.iterdir()):
 # address overrides it). We write it from the deployment, so it is right on AWS and on the local cloud.
 
 # %%
-config = {"websocketUrl": chat_url, "language": os.environ.get("WORKSHOP_LANG", "en")}
+config = {"websocketUrl": chat_url, "language": current_language()}
 s3.put_object(Bucket=bucket, Key="config.json", Body=json.dumps(config, indent=2).encode("utf-8"),
               ContentType=CONTENT_TYPES[".json"], CacheControl="no-cache")
 print("config.json:", config)

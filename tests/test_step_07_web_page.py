@@ -44,6 +44,17 @@ def test_config_json_tells_the_page_the_chat_url(runs):
     page = fetch(url + "config.json")
     assert page.status == 200 and page.content_type == "application/json"
     assert json.loads(page.body)["websocketUrl"] == lookup.websocket_url(session)
+    assert json.loads(page.body)["language"] == "en"  # conftest makes the tests' language English
+
+
+def test_config_json_carries_the_learners_language(runs):
+    """The page shows Portuguese labels when the learner's language is pt-BR (WORKSHOP_LANG or the edition)."""
+    run_step("07", quiet=True, env={"WORKSHOP_LANG": "pt-BR"})
+    try:
+        url = lookup.deployed_website_url(setup())
+        assert json.loads(fetch(url + "config.json").body)["language"] == "pt-BR"
+    finally:
+        run_step("07", quiet=True)
 
 
 def test_the_bucket_is_tagged_and_named_with_the_prefix(runs):

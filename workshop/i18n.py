@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gettext
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from workshop.language import ENGLISH, current_language
@@ -12,7 +12,7 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "workshop"
 
 
-@lru_cache(maxsize=None)
+@cache
 def translation(language: str) -> gettext.NullTranslations:
     """The catalog for "en" or "pt-BR"; English is the source text, so it needs none."""
     if language == ENGLISH:
