@@ -21,10 +21,12 @@ sys.path.insert(0, str(next(p for p in [here, *here.parents] if (p / "workshop")
 # %%
 import json
 
-from workshop import check, setup
+from workshop import check, ownership, setup
 
 session = setup()
 print(session)
+# Another learner's resources under this prefix (their `owner` or `learner` tag)? Stop here, changing nothing.
+ownership.refuse_if_taken(session)
 names = session.names
 iam = session.client("iam")
 

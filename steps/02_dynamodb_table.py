@@ -22,10 +22,12 @@ here = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd(
 sys.path.insert(0, str(next(p for p in [here, *here.parents] if (p / "workshop").is_dir())))
 
 # %%
-from workshop import check, setup
+from workshop import check, ownership, setup
 
 session = setup()
 print(session)
+# Another learner's resources under this prefix (their `owner` or `learner` tag)? Stop here, changing nothing.
+ownership.refuse_if_taken(session)
 names = session.names
 dynamodb = session.client("dynamodb")
 

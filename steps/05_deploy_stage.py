@@ -15,11 +15,13 @@ here = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd(
 sys.path.insert(0, str(next(p for p in [here, *here.parents] if (p / "workshop").is_dir())))
 
 # %%
-from workshop import check, lookup, setup
+from workshop import check, lookup, ownership, setup
 from workshop.diagnosis import not_ready
 
 session = setup()
 print(session)
+# Another learner's resources under this prefix (their `owner` or `learner` tag)? Stop here, changing nothing.
+ownership.refuse_if_taken(session)
 names = session.names
 apigw = session.client("apigatewayv2")
 api = lookup.api(session)

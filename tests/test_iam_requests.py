@@ -23,6 +23,11 @@ class _Raw:
 
 def checks_of(service: str, operation: str, **params) -> list[tuple[str, str]]:
     """Build the request boto3 would send (signed with a session key), and return what IAM checks for it."""
+    return [(check.action, check.resource) for check in full_checks_of(service, operation, **params)]
+
+
+def full_checks_of(service: str, operation: str, **params) -> list[resources.Check]:
+    """The checks of the request boto3 would send, with their condition keys."""
     client = boto3.client(service, region_name=REGION, endpoint_url="http://127.0.0.1:4566",
                           aws_access_key_id="ASIAEXAMPLE", aws_secret_access_key="secret", aws_session_token="t")
     seen = {}
@@ -31,7 +36,7 @@ def checks_of(service: str, operation: str, **params) -> list[tuple[str, str]]:
         seen["request"] = request
         return AWSResponse(request.url, 200, {}, _Raw())
 
-    client.meta.events.register("before-send", capture)
+    client.meta.events.register_first("before-send", capture)  # before moto's own, inside mock_aws
     # The empty answer may not parse; the request is what matters.
     with contextlib.suppress(Exception):
         getattr(client, operation)(**params)
@@ -41,7 +46,7 @@ def checks_of(service: str, operation: str, **params) -> list[tuple[str, str]]:
     headers = {k: v.decode() if isinstance(v, bytes) else v for k, v in request.headers.items()}
     call = operations.parse(request.method, url.path or "/", url.query, headers, body)
     assert call is not None and call.access_key == "ASIAEXAMPLE" and call.region == REGION
-    return [(check.action, check.resource) for check in resources.checks(call, ACCOUNT)]
+    return resources.checks(call, ACCOUNT)
 
 
 TABLE = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/chat-connections"
@@ -115,3 +120,55 @@ def test_s3_actions_are_iams_names_not_the_operations():
 ])
 def test_other_services_are_checked_on_their_action(service, operation, params, action):
     assert checks_of(service, operation, **params) == [(action, UNKNOWN_RESOURCE)]
+
+
+TAGS = {"workshop": "serverless-chat", "learner": "ana"}
+
+
+@pytest.mark.parametrize(("service", "operation", "params"), [
+    ("apigatewayv2", "create_api", {"Name": "a", "ProtocolType": "WEBSOCKET",
+                                    "RouteSelectionExpression": "$request.body.action", "Tags": TAGS}),
+    ("lambda", "tag_resource", {"Resource": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:ana-connect", "Tags": TAGS}),
+    ("dynamodb", "tag_resource", {"ResourceArn": TABLE, "Tags": [{"Key": k, "Value": v} for k, v in TAGS.items()]}),
+    ("iam", "create_role", {"RoleName": "ana-lambda-role", "AssumeRolePolicyDocument": "{}",
+                            "Tags": [{"Key": k, "Value": v} for k, v in TAGS.items()]}),
+])
+def test_the_tags_a_request_sets_are_aws_request_tag_and_aws_tag_keys(service, operation, params):
+    [check] = full_checks_of(service, operation, **params)
+    assert check.context["aws:requesttag/learner"] == "ana"
+    assert check.context["aws:requesttag/workshop"] == "serverless-chat"
+    assert sorted(check.context["aws:tagkeys"]) == ["learner", "workshop"]
+
+
+def test_lambda_tagging_is_checked_on_the_function_it_names():
+    arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:ana-connect"
+    assert checks_of("lambda", "list_tags", Resource=arn) == [("lambda:ListTags", arn)]
+
+
+def test_a_request_without_tags_has_no_request_tag_keys():
+    [check] = full_checks_of("dynamodb", "describe_table", TableName="chat-connections")
+    assert not any(key.startswith(("aws:requesttag/", "aws:tagkeys")) for key in check.context)
+
+
+def test_s3_public_access_block_has_its_iam_action_name():
+    assert checks_of("s3", "put_public_access_block", Bucket="b", PublicAccessBlockConfiguration={
+        "BlockPublicPolicy": False}) == [("s3:PutBucketPublicAccessBlock", "arn:aws:s3:::b")]
+
+
+def test_api_gateway_paths_carry_their_apis_tags_as_aws_resource_tag():
+    """Routes, integrations and stages are checked with their API's tags; a stage adds its own."""
+    from moto import mock_aws
+
+    with mock_aws():
+        apigw = boto3.client("apigatewayv2", region_name=REGION)
+        api_id = apigw.create_api(Name="ana-websocket-api", ProtocolType="WEBSOCKET",
+                                  RouteSelectionExpression="$request.body.action", Tags=TAGS)["ApiId"]
+        apigw.create_stage(ApiId=api_id, StageName="dev", Tags={"stage-only": "yes"})
+        [route] = full_checks_of("apigatewayv2", "create_route", ApiId=api_id, RouteKey="sendPublic")
+        [stage] = full_checks_of("apigatewayv2", "update_stage", ApiId=api_id, StageName="dev", Description="x")
+        [delete] = full_checks_of("apigatewayv2", "delete_api", ApiId=api_id)
+        [other] = full_checks_of("apigatewayv2", "delete_api", ApiId="nosuchapi")
+    assert route.action == "apigateway:POST" and route.context["aws:resourcetag/learner"] == "ana"
+    assert stage.context["aws:resourcetag/learner"] == "ana" and stage.context["aws:resourcetag/stage-only"] == "yes"
+    assert delete.resource.endswith(f"::/apis/{api_id}") and delete.context["aws:resourcetag/workshop"] == "serverless-chat"
+    assert not any(key.startswith("aws:resourcetag/") for key in other.context)

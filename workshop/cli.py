@@ -41,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("notebooks", help=_("regenerate notebooks/*.ipynb and notebooks/pt-BR/*.ipynb from steps/ (after editing a step)"))
     sub.add_parser("demo", add_help=False, help=_("the whole workshop as one demo (see `demo --help`)"))
     sub.add_parser("chat", add_help=False, help=_("join the deployed chat from this terminal (see `chat --help`)"))
+    sub.add_parser("class", add_help=False, help=_("the instructor's kit for a shared AWS account: policy, status, "
+                                                   "sweep (see `class --help`)"))
     return parser
 
 
@@ -62,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
         return chat_main(argv[1:]) or 0
     if argv and argv[0] == "lab":
         return run_lab(argv[1:])
+    if argv and argv[0] == "class":
+        return run_class(argv[1:])
     args = build_parser().parse_args(argv)
     if getattr(args, "prefix", None):
         os.environ["WORKSHOP_PREFIX"] = args.prefix
@@ -72,10 +76,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # noqa: BLE001 - a learner gets the message, not a traceback
         from .checks import StepCheckFailed
         from .naming import PrefixError
+        from .ownership import OwnershipError
         from .session import TargetError
         from .steps import NotReady
 
-        if isinstance(error, (TargetError, PrefixError, StepCheckFailed, NotReady)):
+        if isinstance(error, (TargetError, PrefixError, StepCheckFailed, NotReady, OwnershipError)):
             print(f"\n{error}", file=sys.stderr)
             return 1
         raise
@@ -213,6 +218,22 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
     from .notebooks import main as write_notebooks
 
     return write_notebooks()
+
+
+def run_class(argv: list[str]) -> int:
+    """The instructor's commands (workshop/classroom/), with a learner's message instead of a traceback."""
+    from .classroom.cli import main as class_main
+    from .classroom.roster import RosterRefused
+    from .naming import PrefixError
+    from .session import TargetError
+
+    try:
+        return class_main(argv)
+    except KeyboardInterrupt:
+        return 130
+    except (TargetError, PrefixError, RosterRefused) as error:
+        print(f"\n{error}", file=sys.stderr)
+        return 1
 
 
 def run_lab(argv: list[str]) -> int:

@@ -140,6 +140,12 @@ class Names:
         return f"{self.prefix}-apigateway-{function_suffix(route_key)}"
 
 
-def tags_for(prefix: str) -> dict[str, str]:
-    """The tags every taggable resource carries, so a shared account can tell learners apart."""
-    return {"workshop": WORKSHOP_TAG, "learner": prefix}
+def tags_for(prefix: str, owner: str | None = None) -> dict[str, str]:
+    """The tags every taggable resource carries, so a shared account can tell learners apart.
+
+    `owner` is who created it (the caller's ARN, from sts.get_caller_identity): two learners who chose the
+    same prefix are told apart by it (workshop/ownership.py)."""
+    tags = {"workshop": WORKSHOP_TAG, "learner": prefix}
+    if owner:
+        tags["owner"] = owner
+    return tags

@@ -42,6 +42,7 @@ class WorkshopSession:
     endpoint_url: str | None
     boto_session: boto3.Session = field(repr=False)
     prefix_note: str = field(default="", repr=False)  # e.g. WORKSHOP_PREFIX=Ana is used as 'ana'
+    caller_arn: str = ""  # who makes the calls (sts.get_caller_identity): the `owner` tag of what they create
 
     @property
     def names(self) -> Names:
@@ -50,7 +51,7 @@ class WorkshopSession:
     @property
     def tags(self) -> dict[str, str]:
         """Tags as a mapping (Lambda, API Gateway)."""
-        return tags_for(self.prefix)
+        return tags_for(self.prefix, self.caller_arn)
 
     @property
     def tag_list(self) -> list[dict[str, str]]:
@@ -99,10 +100,12 @@ def _interactive() -> bool:
         return False
 
 
-def _account_id(boto_session: boto3.Session, endpoint_url: str | None, where: str) -> str:
+def _identity(boto_session: boto3.Session, endpoint_url: str | None, where: str) -> tuple[str, str]:
+    """(account id, caller ARN) of these credentials."""
     sts = boto_session.client("sts", endpoint_url=endpoint_url)
     try:
-        return sts.get_caller_identity()["Account"]
+        identity = sts.get_caller_identity()
+        return identity["Account"], identity["Arn"]
     except botocore.exceptions.NoCredentialsError as error:
         raise TargetError(_(
             "No AWS credentials found for the real-AWS target. Run `aws configure` (or `aws sso login "
@@ -158,21 +161,21 @@ def setup() -> WorkshopSession:
     endpoint_url = os.environ.get("AWS_ENDPOINT_URL", "").strip() or None
     if endpoint_url:
         boto_session = _session_with_fallback_credentials(region)
-        account = _account_id(boto_session, endpoint_url, endpoint_url)
-        return WorkshopSession("endpoint", region, prefix, account, endpoint_url, boto_session, note)
+        account, caller = _identity(boto_session, endpoint_url, endpoint_url)
+        return WorkshopSession("endpoint", region, prefix, account, endpoint_url, boto_session, note, caller)
     if chosen == "aws":
         boto_session = _learner_session(region)
         region = boto_session.region_name or region
-        account = _account_id(boto_session, None, "AWS")  # a name: the same in every language
+        account, caller = _identity(boto_session, None, "AWS")  # a name: the same in every language
         _confirm_aws(account, region, prefix)
-        return WorkshopSession("aws", region, prefix, account, None, boto_session, note)
+        return WorkshopSession("aws", region, prefix, account, None, boto_session, note, caller)
     try:
         cloud = background_cloud.ensure_running()
     except background_cloud.LocalCloudError as error:
         raise TargetError(str(error)) from error
     boto_session = boto3.Session(region_name=region, **FAKE_CREDENTIALS)
-    account = _account_id(boto_session, cloud.url, _("the local cloud"))
-    return WorkshopSession("local", region, prefix, account, cloud.url, boto_session, note)
+    account, caller = _identity(boto_session, cloud.url, _("the local cloud"))
+    return WorkshopSession("local", region, prefix, account, cloud.url, boto_session, note, caller)
 
 
 def _learner_session(region: str) -> boto3.Session:

@@ -8,8 +8,11 @@ action alone (its resource is unknown to the local cloud).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
 
 from .operations import Call
 from .policy import UNKNOWN_RESOURCE
@@ -19,16 +22,43 @@ from .policy import UNKNOWN_RESOURCE
 class Check:
     action: str
     resource: str
-    context: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    context: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
 def checks(call: Call, account: str) -> list[Check]:
-    """Every (action, resource) pair that must be allowed for this call."""
+    """Every (action, resource) pair that must be allowed for this call, with the request's tags as context."""
     rule = RULES.get(call.signing_name)
     if rule is not None:
-        return rule(call, account)
-    prefix = call.signing_name
-    return [Check(f"{prefix}:{call.operation}", UNKNOWN_RESOURCE)] if call.operation else []
+        found = rule(call, account)
+    else:
+        prefix = call.signing_name
+        found = [Check(f"{prefix}:{call.operation}", UNKNOWN_RESOURCE)] if call.operation else []
+    tags = request_tags(call)
+    if tags:
+        extra = tag_context(tags, "aws:requesttag/")
+        extra["aws:tagkeys"] = list(tags)
+        found = [Check(check.action, check.resource, {**extra, **check.context}) for check in found]
+    return found
+
+
+def request_tags(call: Call) -> dict[str, str]:
+    """The tags a request sets: {"k": "v"} (Lambda, API Gateway), [{"Key", "Value"}] (DynamoDB, IAM's JSON) or
+    IAM's query form Tags.member.N.Key / Tags.member.N.Value."""
+    raw = call.params.get("Tags", call.params.get("tags"))
+    if isinstance(raw, dict):
+        return {str(key): str(value) for key, value in raw.items()}
+    if isinstance(raw, list):
+        return {str(tag.get("Key")): str(tag.get("Value", "")) for tag in raw if isinstance(tag, dict) and "Key" in tag}
+    found: dict[str, str] = {}
+    for name, value in call.params.items():
+        if isinstance(name, str) and name.startswith("Tags.member.") and name.endswith(".Key"):
+            found[str(value)] = str(call.params.get(name.removesuffix(".Key") + ".Value", ""))
+    return found
+
+
+def tag_context(tags: dict[str, str], key_prefix: str) -> dict[str, str | list[str]]:
+    """aws:RequestTag/KEY or aws:ResourceTag/KEY condition keys (lower-cased: condition keys ignore case)."""
+    return {f"{key_prefix}{key.lower()}": value for key, value in tags.items()}
 
 
 # -- DynamoDB ------------------------------------------------------------------------------------------
@@ -86,7 +116,7 @@ def _function_arn(call: Call, account: str, name: str, qualifier: str | None) ->
 def _lambda(call: Call, account: str) -> list[Check]:
     op = call.operation or ""
     action = f"lambda:{LAMBDA_ACTIONS.get(op, op.removesuffix('20150331').removesuffix('20150331v2'))}"
-    name = call.params.get("FunctionName")
+    name = call.params.get("FunctionName") or call.params.get("Resource")  # TagResource, ListTags: the ARN
     found = [Check(action, _function_arn(call, account, name, call.params.get("Qualifier")) if name else "*")]
     role = call.params.get("Role")
     if op in ("CreateFunction", "UpdateFunctionConfiguration") and role:
@@ -147,9 +177,36 @@ def _sts(call: Call, account: str) -> list[Check]:
 
 # -- API Gateway's control plane (apigateway and apigatewayv2) -----------------------------------------
 
+API_PATH = re.compile(r"^/apis/(?P<api>[^/]+)(?:/stages/(?P<stage>[^/]+))?")
+
+
 def _apigateway(call: Call, account: str) -> list[Check]:
     path = call.path.removeprefix("/v2")
-    return [Check(f"apigateway:{call.method}", f"arn:aws:apigateway:{call.region}::{path}")]
+    context = tag_context(_api_resource_tags(call, account, path), "aws:resourcetag/")
+    return [Check(f"apigateway:{call.method}", f"arn:aws:apigateway:{call.region}::{path}", context)]
+
+
+def _api_resource_tags(call: Call, account: str, path: str) -> dict[str, str]:
+    """The tags of the API a path is under (routes, integrations and stages inherit their API's tags for
+    aws:ResourceTag, a stage adds its own); for /tags/ARN, those of the tagged API."""
+    if path.startswith("/tags/"):
+        path = unquote(path.removeprefix("/tags/")).split("::", 1)[-1]
+    match = API_PATH.match(path)
+    if match is None:
+        return {}
+    from moto.apigatewayv2.models import apigatewayv2_backends
+
+    try:
+        api = apigatewayv2_backends[account][call.region].apis.get(match.group("api"))
+    except KeyError:
+        return {}
+    if api is None:
+        return {}
+    tags = dict(api.backend.get_tags(api.arn))
+    stage = api.stages.get(unquote(match.group("stage") or ""))
+    if stage is not None:
+        tags.update(stage.tags or {})
+    return tags
 
 
 # -- S3 (path-style requests, as boto3 sends them to a local endpoint) ---------------------------------
@@ -158,7 +215,9 @@ S3_ACTIONS = {"ListObjects": "ListBucket", "ListObjectsV2": "ListBucket", "HeadB
               "HeadObject": "GetObject", "ListObjectVersions": "ListBucketVersions", "DeleteObjects": "DeleteObject",
               "CopyObject": "PutObject", "CreateMultipartUpload": "PutObject", "UploadPart": "PutObject",
               "CompleteMultipartUpload": "PutObject", "AbortMultipartUpload": "AbortMultipartUpload",
-              "ListBuckets": "ListAllMyBuckets", "GetObjectAttributes": "GetObject"}
+              "ListBuckets": "ListAllMyBuckets", "GetObjectAttributes": "GetObject",
+              "PutPublicAccessBlock": "PutBucketPublicAccessBlock", "GetPublicAccessBlock": "GetBucketPublicAccessBlock",
+              "DeletePublicAccessBlock": "PutBucketPublicAccessBlock", "DeleteBucketTagging": "PutBucketTagging"}
 
 
 def _s3(call: Call, account: str) -> list[Check]:

@@ -22,10 +22,12 @@ sys.path.insert(0, str(next(p for p in [here, *here.parents] if (p / "workshop")
 # %%
 import json
 
-from workshop import check, setup
+from workshop import check, ownership, setup
 
 session = setup()
 print(session)
+# Recursos de outro aluno com este prefixo (tag `owner` ou `learner` dele)? Para aqui, sem mudar nada.
+ownership.refuse_if_taken(session)
 names = session.names
 iam = session.client("iam")
 

@@ -23,10 +23,12 @@ here = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd(
 sys.path.insert(0, str(next(p for p in [here, *here.parents] if (p / "workshop").is_dir())))
 
 # %%
-from workshop import check, setup
+from workshop import check, ownership, setup
 
 session = setup()
 print(session)
+# Recursos de outro aluno com este prefixo (tag `owner` ou `learner` dele)? Para aqui, sem mudar nada.
+ownership.refuse_if_taken(session)
 names = session.names
 dynamodb = session.client("dynamodb")
 

@@ -44,13 +44,15 @@ import base64
 import json
 import time
 
-from workshop import check, lookup, setup
+from workshop import check, lookup, ownership, setup
 from workshop.packaging import build_zip, code_sha256
 from workshop.diagnosis import not_ready
 from workshop.language import current_language
 
 session = setup()
 print(session)
+# Recursos de outro aluno com este prefixo (tag `owner` ou `learner` dele)? Para aqui, sem mudar nada.
+ownership.refuse_if_taken(session)
 names = session.names
 lambda_client = session.client("lambda")
 role = lookup.role(session)

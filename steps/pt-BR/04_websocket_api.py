@@ -23,11 +23,13 @@ sys.path.insert(0, str(next(p for p in [here, *here.parents] if (p / "workshop")
 # %%
 import json
 
-from workshop import check, lookup, setup
+from workshop import check, lookup, ownership, setup
 from workshop.diagnosis import not_ready
 
 session = setup()
 print(session)
+# Recursos de outro aluno com este prefixo (tag `owner` ou `learner` dele)? Para aqui, sem mudar nada.
+ownership.refuse_if_taken(session)
 names = session.names
 apigw = session.client("apigatewayv2")
 lambda_client = session.client("lambda")

@@ -24,13 +24,15 @@ sys.path.insert(0, str(next(p for p in [here, *here.parents] if (p / "workshop")
 import json
 import time
 
-from workshop import check, lookup, setup
+from workshop import check, lookup, ownership, setup
 from workshop.language import current_language
 from workshop.steps import PROJECT_ROOT, NotReady
 from workshop.website import fetch
 
 session = setup()
 print(session)
+# Recursos de outro aluno com este prefixo (tag `owner` ou `learner` dele)? Para aqui, sem mudar nada.
+ownership.refuse_if_taken(session)
 names = session.names
 s3 = session.client("s3")
 chat_url = lookup.websocket_url(session)
