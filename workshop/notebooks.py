@@ -44,7 +44,8 @@ def write_all() -> tuple[list[str], list[str]]:
             script, notebook = step.script_in(language), step.notebook_in(language)
             if not script.is_file():
                 # A translation in progress: its other notebooks are still worth regenerating.
-                skipped.append(f"{_shown(script)} does not exist yet: {_shown(notebook)} not written")
+                skipped.append(_("{script} does not exist yet: {notebook} not written").format(
+                    script=_shown(script), notebook=_shown(notebook)))
                 continue
             notebook.parent.mkdir(parents=True, exist_ok=True)
             jupytext.write(build_notebook(step, language), notebook, fmt="ipynb")

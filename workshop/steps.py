@@ -26,7 +26,8 @@ def edition_folder(base: Path, language: str = ENGLISH) -> Path:
     if language == ENGLISH:
         return base
     if language not in EDITION_FOLDERS:
-        raise ValueError(f"there is no {language!r} edition: editions are {', '.join(EDITIONS)}")
+        raise ValueError(_("there is no {language!r} edition: editions are {editions}").format(
+            language=language, editions=", ".join(EDITIONS)))
     return base / EDITION_FOLDERS[language]
 
 
@@ -118,8 +119,9 @@ def run_step(number: str | int, *, quiet: bool = False, env: dict[str, str] | No
     step = get_step(number)
     script = step.script_in(language)
     if not script.is_file():
-        raise FileNotFoundError(f"step {step.number} has no {language} edition yet: {script} does not exist "
-                                f"(translate {step.script.name} into it, code cells unchanged)")
+        raise FileNotFoundError(_("step {step} has no {language} edition yet: {script} does not exist "
+                                  "(translate {english} into it, code cells unchanged)").format(
+            step=step.number, language=language, script=script, english=step.script.name))
     variables = {} if language == ENGLISH else {"WORKSHOP_LANG": language}
     variables.update(env or {})
     buffer = io.StringIO()
