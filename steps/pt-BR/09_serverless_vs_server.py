@@ -312,7 +312,7 @@ print(f"With the startup's habits, the serverless chat costs more than one serve
 
 # %% [markdown]
 # **O que pode dar errado**
-# - `The server-way chat did not start` (em português: `O chat do jeito servidor não iniciou`): rode
+# - `The server-way chat did not start` (em inglês, como tudo o que o servidor escreve): rode
 #   `python -m server_way` num terminal para ver o erro.
 # - A medição serverless para com `only N of M members got the message` (em português:
 #   `só N de M membros receberam a mensagem`): o chat perdeu membros durante as entradas; rode a
