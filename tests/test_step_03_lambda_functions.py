@@ -58,6 +58,14 @@ def test_each_function_s_code_was_shown_before_it_was_deployed(runs):
     assert "def handler(event, context):" in output
 
 
+def test_the_post_to_connection_call_was_shown_in_its_module(runs):
+    output = runs[-1].output
+    shown = output[output.index("# ===== lambda_functions/chat_connections.py: post ====="):output.index("created   chat-connect")]
+    assert shown.splitlines()[1] == "def post(client, connection_id, data):"
+    assert "client.post_to_connection(ConnectionId=connection_id, Data=data)" in shown
+    assert "def send(" not in shown  # the one function, not the rest of the module
+
+
 def test_the_sample_connection_was_removed_again(session):
     item = session.client("dynamodb").get_item(TableName="chat-connections", Key={"connectionId": {"S": "SampleConnId="}})
     assert "Item" not in item
