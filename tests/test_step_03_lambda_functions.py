@@ -92,7 +92,8 @@ def test_the_functions_speak_the_learner_s_language_and_the_check_says_when_they
     with temporary_environ({"WORKSHOP_LANG": "pt-BR"}):
         result = check("03", session, quiet=True, raise_on_failure=False)
         assert len(result.failures) == 7
-        assert "CHAT_LANGUAGE is 'en', your language is 'pt-BR'" in result.failures[0].fix
+        # the check speaks the learner's language too
+        assert "CHAT_LANGUAGE é 'en', o seu idioma é 'pt-BR'" in result.failures[0].fix
         run = run_step("03", quiet=True)
         assert "the functions will speak: pt-BR" in run.output
         assert "environment set again" in run.output and "updated   chat-" not in run.output  # settings only
