@@ -78,6 +78,22 @@ def test_every_module_a_handler_imports_is_in_its_zip():
         assert {f"{name}.py" for name in local} <= set(SHARED_MODULES), path.name
 
 
+def test_the_shared_modules_import_one_another_without_a_cycle_and_nothing_of_the_workshop():
+    """Each zip runs alone on Lambda: the shared modules may import boto3 and each other, in one direction."""
+    imports = {}
+    for module in SHARED_MODULES:
+        tree = ast.parse((FUNCTIONS_DIR / module).read_text(encoding="utf-8"))
+        imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                    for alias in node.names}
+        imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        assert not imported & {"workshop", "local_cloud", "tests", "bench"}, module
+        imports[module.removesuffix(".py")] = {name for name in imported if f"{name}.py" in SHARED_MODULES}
+    # SHARED_MODULES lists each module after the ones it imports: a cycle could not be ordered so.
+    for position, module in enumerate(SHARED_MODULES):
+        earlier = {name.removesuffix(".py") for name in SHARED_MODULES[:position]}
+        assert imports[module.removesuffix(".py")] <= earlier, module
+
+
 def test_zips_are_reproducible_and_differ_per_route():
     assert code_sha256(build_zip("setName")) == code_sha256(build_zip("setName"))
     assert code_sha256(build_zip("setName")) != code_sha256(build_zip("sendPublic"))
