@@ -5,8 +5,10 @@ The answer goes to the sender alone, whether or not it has a name.
 
 import json
 
-import chat_shared
-from chat_shared import N_, _  # the text in the chat's language (CHAT_LANGUAGE, set at deploy; see chat_shared)
+import chat_connections  # sending to clients: post_to_connection, broadcast
+import chat_events  # the event, the settings, the log line
+import chat_text  # the chat's language, the rules for names and messages, the frames
+from chat_text import N_, _  # the text in the chat's language (CHAT_LANGUAGE, set at deploy; see chat_text)
 
 KNOWN_ACTIONS = ("setName", "sendPublic", "sendPrivate", "sendBot")
 # N_ only marks the text for the catalog; _(HELP) translates it when it is sent.
@@ -17,7 +19,7 @@ HELP = N_('Send JSON with an action: {"action": "setName", "name": "Alice"} to c
 
 
 def handler(event, context):
-    with chat_shared.EventLog(event) as log:
+    with chat_events.EventLog(event) as log:
         try:
             body = json.loads(event.get("body") or "")
         except ValueError:
@@ -34,6 +36,6 @@ def handler(event, context):
         else:
             problem = _("Unknown action {action}.").format(action=json.dumps(body["action"])[:40])
 
-        chat_shared.send_error(event, chat_shared.ChatError("unknown_action", f"{problem} {_(HELP)}"))
+        chat_connections.send_error(event, chat_text.ChatError("unknown_action", f"{problem} {_(HELP)}"))
         log.outcome = "help"
-        return chat_shared.OK
+        return chat_events.OK

@@ -13,8 +13,11 @@ import re
 import unicodedata
 from datetime import datetime, timezone
 
-import chat_shared
-from chat_shared import ENGLISH, PORTUGUESE, _  # the text in a language's catalog (see chat_shared)
+import chat_connections  # sending to clients: post_to_connection, broadcast
+import chat_events  # the event, the settings, the log line
+import chat_table  # the connections table in DynamoDB
+import chat_text  # the chat's language, the rules for names and messages, the frames
+from chat_text import ENGLISH, PORTUGUESE, _  # the text in a language's catalog (see chat_text)
 
 MAX_ECHO = 100
 
@@ -58,24 +61,24 @@ def bot_reply(text: str, members: list[str], now: datetime) -> str:
 
 
 def handler(event, context):
-    with chat_shared.EventLog(event) as log:
-        connection_id = chat_shared.connection_id_of(event)
-        body = chat_shared.read_body(event)
-        me = chat_shared.get_connection(connection_id)
+    with chat_events.EventLog(event) as log:
+        connection_id = chat_events.connection_id_of(event)
+        body = chat_events.read_body(event)
+        me = chat_table.get_connection(connection_id)
 
         try:
-            sender = chat_shared.require_name(me)
-            text = chat_shared.valid_message(body.get("message"))
-        except chat_shared.ChatError as refusal:
-            chat_shared.send_error(event, refusal)
+            sender = chat_text.require_name(me)
+            text = chat_text.valid_message(body.get("message"))
+        except chat_text.ChatError as refusal:
+            chat_connections.send_error(event, refusal)
             log.outcome = refusal.code
-            return chat_shared.OK
+            return chat_events.OK
 
-        members = chat_shared.with_member(chat_shared.list_members(), connection_id, sender)
-        names = chat_shared.members_message(members)["members"]
+        members = chat_table.with_member(chat_table.list_members(), connection_id, sender)
+        names = chat_text.members_message(members)["members"]
         answer = bot_reply(text, names, datetime.now(timezone.utc))
         # One broadcast, two frames in order: everyone sees the question before the answer.
-        messages = [chat_shared.public_message(sender, text), chat_shared.public_message(chat_shared.BOT_NAME, answer)]
-        log.delivery = chat_shared.broadcast(event, messages, members)
+        messages = [chat_text.public_message(sender, text), chat_text.public_message(chat_text.BOT_NAME, answer)]
+        log.delivery = chat_connections.broadcast(event, messages, members)
         log.outcome = "sent"
-        return chat_shared.OK
+        return chat_events.OK

@@ -10,20 +10,20 @@ _LAMBDA_FUNCTIONS = Path(__file__).resolve().parent.parent / "lambda_functions"
 if str(_LAMBDA_FUNCTIONS) not in sys.path:
     sys.path.insert(0, str(_LAMBDA_FUNCTIONS))
 
-import chat_shared  # noqa: E402
+import chat_text  # noqa: E402
 from default import HELP  # noqa: E402
 from send_bot import bot_reply  # noqa: E402
 
-BOT_NAME = chat_shared.BOT_NAME
-ChatError = chat_shared.ChatError
-valid_name = chat_shared.valid_name
-valid_message = chat_shared.valid_message
-valid_recipient = chat_shared.valid_recipient
-name_key = chat_shared.name_key
-system_message = chat_shared.system_message
-error_message = chat_shared.error_message
-public_message = chat_shared.public_message
-private_message = chat_shared.private_message
+BOT_NAME = chat_text.BOT_NAME
+ChatError = chat_text.ChatError
+valid_name = chat_text.valid_name
+valid_message = chat_text.valid_message
+valid_recipient = chat_text.valid_recipient
+name_key = chat_text.name_key
+system_message = chat_text.system_message
+error_message = chat_text.error_message
+public_message = chat_text.public_message
+private_message = chat_text.private_message
 
 __all__ = [
     "BOT_NAME", "HELP", "ChatError", "bot_reply", "error_message", "name_key", "private_message",
@@ -32,4 +32,4 @@ __all__ = [
 
 
 def members_message(names: list[str]) -> dict[str, list[str]]:
-    return chat_shared.members_message([{"name": name} for name in names])
+    return chat_text.members_message([{"name": name} for name in names])

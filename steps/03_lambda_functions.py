@@ -2,7 +2,7 @@
 # # 03 · One Lambda function per route (about 15 minutes)
 #
 # Each kind of WebSocket message (a **route**) gets its own small function. They all share the role from
-# notebook 01 and the helper module `chat_shared.py`:
+# notebook 01 and four helper modules, `chat_*.py`, that every function's zip carries:
 #
 # | route | function | handler |
 # | --- | --- | --- |
@@ -63,10 +63,15 @@ role_arn = role["Arn"]
 # %% [markdown]
 # ## The code of each function
 #
-# Each route's module is short: it reads the event, checks the input, reads or writes the table, and
-# answers through `chat_shared.py`, the helper module every zip carries. How a function answers a client
-# is `post` in `chat_shared.py`: a `post_to_connection` call on the API's `@connections` endpoint. Notebook 06
-# makes that same call from the notebook, to a real connection (there is none yet here).
+# Each route's module is short and reads top to bottom: it reads the event, checks the input, reads or writes
+# the table, and answers. What the seven share sits in four helper modules, each named for what it holds:
+#
+# - `chat_events.py`: the event a function receives, its settings (environment variables), its log line;
+# - `chat_text.py`: the chat's language, the rules for names and messages, the frames sent to clients;
+# - `chat_table.py`: the connections table in DynamoDB (members, name claims, removing who has gone);
+# - `chat_connections.py`: sending to clients (one frame, a broadcast, the clean-up of closed connections).
+#
+# A handler calls them by module, `chat_table.list_members()`, so every line says where its helper lives.
 
 # %%
 code_folder = next(p for p in [here, *here.parents] if (p / "lambda_functions").is_dir()) / "lambda_functions"
@@ -76,10 +81,22 @@ for route in names.routes:
     print(module_file.read_text(encoding="utf-8"))
 
 # %% [markdown]
+# How a function answers a client is `post` in `chat_connections.py`: one `post_to_connection` call on the
+# API's `@connections` endpoint, with the client's connection id. A connection that closed without saying so
+# answers `GoneException`: `post` returns False, and the caller has it removed. Notebook 06 makes that same
+# call from the notebook, to a real connection (there is none yet here).
+
+# %%
+shared_code = (code_folder / "chat_connections.py").read_text(encoding="utf-8")
+post_code = shared_code[shared_code.index("def post("):]
+print("# ===== lambda_functions/chat_connections.py: post =====")
+print(post_code[:post_code.index("\n\n\n")])
+
+# %% [markdown]
 # ## Package the code
 #
 # Lambda receives a **zip** with the handler's module at its root. `build_zip` puts the route's module and
-# `chat_shared.py` in it, with the chat's translations (`locale/pt_BR/LC_MESSAGES/chat.mo`). It builds the same
+# the four `chat_*.py` in it, with the chat's translations (`locale/pt_BR/LC_MESSAGES/chat.mo`). It builds the same
 # bytes from the same source, so comparing the zip's SHA-256 with the function's `CodeSha256` tells whether the
 # deployed code is current.
 

@@ -24,7 +24,11 @@ LAMBDA_DIR = Path(__file__).resolve().parent.parent / "lambda_functions"
 if str(LAMBDA_DIR) not in sys.path:
     sys.path.insert(0, str(LAMBDA_DIR))
 
-chat_shared = importlib.import_module("chat_shared")
+# the modules every function's zip carries besides its own (see workshop.packaging.SHARED_MODULES)
+chat_events = importlib.import_module("chat_events")
+chat_text = importlib.import_module("chat_text")
+chat_table = importlib.import_module("chat_table")
+chat_connections = importlib.import_module("chat_connections")
 # route key -> handler module, as deployed by step 03
 HANDLERS = {route: importlib.import_module(module).handler for route, module in ROUTES.items()}
 
@@ -129,17 +133,17 @@ class ChatWorld:
                                      "KeySchema": [{"AttributeName": "nameKey", "KeyType": "HASH"}],
                                      "Projection": {"ProjectionType": "ALL"}}],
         )
-        chat_shared._tables.clear()
-        chat_shared._management_clients.clear()
-        chat_shared._management_clients[f"https://{DOMAIN}/{STAGE}"] = self.posts
-        chat_shared._lambda_clients[:] = [self.lambdas]
+        chat_table._tables.clear()
+        chat_connections._management_clients.clear()
+        chat_connections._management_clients[f"https://{DOMAIN}/{STAGE}"] = self.posts
+        chat_connections._lambda_clients[:] = [self.lambdas]
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        chat_shared._tables.clear()
-        chat_shared._management_clients.clear()
-        chat_shared._lambda_clients.clear()
-        chat_shared.MEMBERS_PAGE_SIZE = None
+        chat_table._tables.clear()
+        chat_connections._management_clients.clear()
+        chat_connections._lambda_clients.clear()
+        chat_table.MEMBERS_PAGE_SIZE = None
         for name, value in self._saved_env.items():
             if value is None:
                 os.environ.pop(name, None)

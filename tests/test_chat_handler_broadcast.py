@@ -6,7 +6,7 @@ Stale connections (posts that answer Gone) are in test_chat_handler_stale.py.
 import json
 
 import pytest
-from chat_handler_kit import DOMAIN, STAGE, ChatWorld, chat_shared
+from chat_handler_kit import DOMAIN, STAGE, ChatWorld, chat_connections, chat_table
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def test_another_post_error_skips_that_member_but_keeps_it(chat, capsys):
 
 
 def test_members_are_listed_page_by_page(chat):
-    chat_shared.MEMBERS_PAGE_SIZE = 2
+    chat_table.MEMBERS_PAGE_SIZE = 2
     names = [f"Member{number}" for number in range(7)]
     for number, name in enumerate(names):
         chat.join(f"M{number}", name)
@@ -58,15 +58,15 @@ def test_posts_run_on_several_threads_and_on_one_when_told(chat, monkeypatch):
 
 
 def test_the_management_client_is_built_from_the_event_once_per_endpoint(chat):
-    chat_shared._management_clients.clear()
+    chat_connections._management_clients.clear()
     event = chat.event("sendPublic", "A")
-    client = chat_shared.management_client(event)
+    client = chat_connections.management_client(event)
 
     assert client.meta.endpoint_url == f"https://{DOMAIN}/{STAGE}"
-    assert chat_shared.management_client(event) is client
+    assert chat_connections.management_client(event) is client
     other_stage = chat.event("sendPublic", "A")
     other_stage["requestContext"]["stage"] = "prod"
-    assert chat_shared.management_client(other_stage).meta.endpoint_url == f"https://{DOMAIN}/prod"
+    assert chat_connections.management_client(other_stage).meta.endpoint_url == f"https://{DOMAIN}/prod"
 
 
 def test_each_event_logs_one_json_line_without_the_message_text(chat, capsys):
@@ -109,13 +109,13 @@ def test_the_sender_gets_its_message_before_the_members_are_listed(chat, monkeyp
         chat.join(connection_id, name)
     chat.posts.attempts.clear()
     posted_before_listing = []
-    list_members = chat_shared.list_members
+    list_members = chat_table.list_members
 
     def listing():
         posted_before_listing.extend(chat.posts.attempts)
         return list_members()
 
-    monkeypatch.setattr(chat_shared, "list_members", listing)
+    monkeypatch.setattr(chat_table, "list_members", listing)
     chat.call("sendPublic", "A", {"message": "me first"})
     assert posted_before_listing == ["A"]
     assert sorted(chat.posts.attempts) == ["A", "B", "C"]  # and nobody twice

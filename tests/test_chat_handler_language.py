@@ -6,7 +6,7 @@ import re
 from datetime import datetime, timezone
 
 import pytest
-from chat_handler_kit import ChatWorld, chat_shared
+from chat_handler_kit import ChatWorld, chat_text
 from send_bot import bot_reply
 
 # What each language says, for the same events
@@ -78,12 +78,12 @@ def test_a_refused_name_in_the_url_is_answered_in_the_deployed_language(chat):
 
 def test_many_leaving_at_once_are_counted_in_the_deployed_language(monkeypatch):
     monkeypatch.setenv("CHAT_LANGUAGE", "pt-BR")
-    [one] = chat_shared.left_messages(["Ana", "Bia", "Caio", "Davi"])
-    [two] = chat_shared.left_messages(["Ana", "Bia", "Caio", "Davi", "Eva"])
+    [one] = chat_text.left_messages(["Ana", "Bia", "Caio", "Davi"])
+    [two] = chat_text.left_messages(["Ana", "Bia", "Caio", "Davi", "Eva"])
     assert (one["systemMessage"], two["systemMessage"]) == ("Ana, Bia, Caio e mais 1 pessoa saíram do chat",
                                                             "Ana, Bia, Caio e mais 2 pessoas saíram do chat")
     monkeypatch.setenv("CHAT_LANGUAGE", "en")
-    [one] = chat_shared.left_messages(["Ana", "Bia", "Caio", "Davi"])
+    [one] = chat_text.left_messages(["Ana", "Bia", "Caio", "Davi"])
     assert one["systemMessage"] == "Ana, Bia, Caio and 1 other left the chat"
 
 
@@ -95,8 +95,8 @@ def test_chat_language_reads_the_setting_and_falls_back_to_english(monkeypatch, 
         monkeypatch.delenv("CHAT_LANGUAGE", raising=False)
     else:
         monkeypatch.setenv("CHAT_LANGUAGE", setting)
-    assert chat_shared.chat_language() == language
-    joined = chat_shared._("{name} joined the chat").format(name="Ana")
+    assert chat_text.chat_language() == language
+    joined = chat_text._("{name} joined the chat").format(name="Ana")
     assert joined == ("Ana entrou no chat" if language == "pt-BR" else "Ana joined the chat")
 
 

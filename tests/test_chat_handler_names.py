@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from chat_handler_kit import ChatWorld, chat_shared
+from chat_handler_kit import ChatWorld, chat_table
 from moto.dynamodb.models import DynamoDBBackend
 
 
@@ -264,7 +264,7 @@ def test_a_rename_based_on_a_stale_read_changes_nothing(chat, monkeypatch):
     """The connection changed between the read and the write (another rename): the condition refuses."""
     chat.join("A", "Alice")
     stale = {"connectionId": "A", "name": "Ally", "nameKey": "ally"}
-    monkeypatch.setattr(chat_shared, "get_connection", lambda connection_id: stale)
+    monkeypatch.setattr(chat_table, "get_connection", lambda connection_id: stale)
     chat.call("setName", "A", {"name": "Alicia"})
 
     assert chat.errors("A") == ["try_again"]

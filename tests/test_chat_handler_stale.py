@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from chat_handler_kit import CLEANUP_FUNCTION, HANDLERS, ChatWorld, chat_shared
+from chat_handler_kit import CLEANUP_FUNCTION, HANDLERS, ChatWorld, chat_connections, chat_table, chat_text
 
 
 @pytest.fixture
@@ -14,7 +14,7 @@ def chat():
 
 def add_members(chat, count, connected_at=0, first=0):
     """Named members straight in the table, as a crash leaves them (their connections are gone)."""
-    table = chat_shared.connections_table()
+    table = chat_table.connections_table()
     ids = [f"G{number:04d}" for number in range(first, first + count)]
     with table.batch_writer() as batch:
         for connection_id in ids:
@@ -27,7 +27,7 @@ def add_members(chat, count, connected_at=0, first=0):
 
 def count_calls(monkeypatch, operation):
     """Record the size of each call of a DynamoDB client operation (the number of keys or writes it names)."""
-    client = chat_shared.connections_table().meta.client
+    client = chat_table.connections_table().meta.client
     real = getattr(client, operation)
     sizes = []
 
@@ -77,7 +77,7 @@ def test_many_stale_members_are_removed_in_batches_and_announced_in_one_line(cha
     writes = count_calls(monkeypatch, "batch_write_item")
     reads = count_calls(monkeypatch, "batch_get_item")
     transactions = []
-    client = chat_shared.connections_table().meta.client
+    client = chat_table.connections_table().meta.client
     real = client.transact_write_items
     monkeypatch.setattr(client, "transact_write_items",
                         lambda **kwargs: transactions.append(len(kwargs["TransactItems"])) or real(**kwargs))
@@ -101,14 +101,14 @@ def test_names_are_given_back_before_the_connection_items_are_deleted(chat, monk
     chat.join("A", "Alice")
     ghosts = add_members(chat, 30)
     deleted = []
-    client = chat_shared.connections_table().meta.client
+    client = chat_table.connections_table().meta.client
     real_batch, real_transaction = client.batch_write_item, client.transact_write_items
     monkeypatch.setattr(client, "batch_write_item", lambda **kwargs: deleted.extend(
         request["DeleteRequest"]["Key"]["connectionId"] for request in kwargs["RequestItems"]["chat-connections"])
         or real_batch(**kwargs))
     monkeypatch.setattr(client, "transact_write_items", lambda **kwargs: deleted.extend(
         item["Delete"]["Key"]["connectionId"] for item in kwargs["TransactItems"]) or real_transaction(**kwargs))
-    assert chat_shared.forget_connections(ghosts) == {ghost: f"Ghost{ghost}" for ghost in ghosts}
+    assert chat_table.forget_connections(ghosts) == {ghost: f"Ghost{ghost}" for ghost in ghosts}
     assert deleted == [f"name#ghost{ghost.lower()}" for ghost in ghosts] + ghosts
 
 
@@ -177,7 +177,7 @@ def test_connections_found_gone_while_announcing_are_removed_too(chat):
 
 def test_a_member_still_joining_is_not_taken_for_a_stale_one(chat):
     chat.join("A", "Alice")
-    joining = add_members(chat, 1, connected_at=chat_shared.now_ms())  # its $connect still runs
+    joining = add_members(chat, 1, connected_at=chat_text.now_ms())  # its $connect still runs
     stale = add_members(chat, 1, connected_at=1, first=1)
     chat.posts.gone.update(joining + stale)  # until its socket opens, a post to it answers Gone too
     chat.call("sendPublic", "A", {"message": "hi"})
@@ -194,7 +194,7 @@ def test_the_newest_connections_are_posted_to_first(chat, monkeypatch):
     chat.join("B", "Bob")
     chat.posts.gone.update(ghosts)
     chat.posts.attempts.clear()
-    monkeypatch.setattr(chat_shared, "broadcast_workers", lambda: 1)  # posts in the order they are made
+    monkeypatch.setattr(chat_connections, "broadcast_workers", lambda first_post_ms=None: 1)  # posts in the order they are made
     chat.call("sendPublic", "A", {"message": "hi"})
     assert set(chat.posts.attempts[:2]) == {"A", "B"}  # before the connections a crash left behind
 
@@ -224,20 +224,23 @@ def test_a_vanished_private_recipient_is_handed_over_and_the_sender_told(chat):
 
 
 def test_a_large_clean_up_is_split_over_several_invokes(chat, monkeypatch):
-    monkeypatch.setattr(chat_shared, "IDS_PER_CLEANUP", 50)  # an asynchronous payload is at most 256 KB
+    monkeypatch.setattr(chat_connections, "IDS_PER_CLEANUP", 50)  # an asynchronous payload is at most 256 KB
     chat.join("A", "Alice")
     ghosts = add_members(chat, 120)
     chat.posts.gone.update(ghosts)
     chat.call("sendPublic", "A", {"message": "hi"})
 
-    assert chat.cleanups() == [ghosts[:50], ghosts[50:100], ghosts[100:]]
+    # A hundred posts answered Gone, so the sender handed the other twenty over unposted (see send_until_stale).
+    payloads = [json.loads(invoke["Payload"]) for invoke in chat.lambdas.invokes]
+    assert [payload["cleanup"] for payload in payloads] == [ghosts[:50], ghosts[50:100]]
+    assert [payload["undelivered"] for payload in payloads] == [ghosts[100:], []]
     chat.run_follow_ups()
     assert named_ids(chat) == ["A"]
 
 
 def test_the_default_limit_keeps_an_asynchronous_payload_small():
-    ids = ["AbCdEfGhIjKlMnO="] * chat_shared.IDS_PER_CLEANUP
-    longest = chat_shared.public_message("N" * chat_shared.MAX_NAME_LENGTH, "é" * chat_shared.MAX_MESSAGE_LENGTH)
+    ids = ["AbCdEfGhIjKlMnO="] * chat_connections.IDS_PER_CLEANUP
+    longest = chat_text.public_message("N" * chat_text.MAX_NAME_LENGTH, "é" * chat_text.MAX_MESSAGE_LENGTH)
     payload = json.dumps({"cleanup": ids, "undelivered": ids, "messages": [longest, longest],
                           "requestContext": {"connectionId": "AbCdEfGhIjKlMnO=", "stage": "dev", "apiId": "abc123defg",
                                              "domainName": "abc123defg.execute-api.eu-west-1.amazonaws.com"}})
@@ -274,11 +277,12 @@ def test_after_a_whole_hundred_gone_the_sender_hands_the_rest_over_unposted(chat
     chat.posts.gone.update(ghosts)
     chat.call("sendPublic", "A", {"message": "after the crash"})
 
-    # A and B first (the newest), then ghosts: a hundred posts all answering Gone stop the sender.
-    assert len(chat.posts.attempts) == 200 and chat.texts("A", "publicMessage") == ["Alice: after the crash"]
-    assert chat.frames(old_timer[0]) == []
+    # A's own copy first (sendPublic answers its sender before the others), then B (the newest), then
+    # ghosts: a hundred posts all answering Gone stop the sender.
+    assert len(chat.posts.attempts) == 201 and chat.texts("A", "publicMessage") == ["Alice: after the crash"]
+    assert chat.posts.attempts[:2] == ["A", "B"] and chat.frames(old_timer[0]) == []
     [payload] = [json.loads(invoke["Payload"]) for invoke in chat.lambdas.invokes]
-    assert payload["cleanup"] == ghosts[:198] and payload["undelivered"] == ghosts[198:] + old_timer
+    assert payload["cleanup"] == ghosts[:199] and payload["undelivered"] == ghosts[199:] + old_timer
     assert [message.get("text") for message in payload["messages"]] == ["after the crash"]
 
     chat.run_follow_ups()
@@ -293,12 +297,12 @@ def test_a_clean_up_short_of_time_hands_the_rest_to_a_new_run(chat, monkeypatch)
     ghosts = add_members(chat, 30)
     chat.posts.gone.update(ghosts)
     event = {**chat.event("$disconnect", "A"), "cleanup": ghosts[:10], "undelivered": ghosts[10:],
-             "messages": [chat_shared.public_message("Alice", "hi")]}
+             "messages": [chat_text.public_message("Alice", "hi")]}
 
     class ShortOfTime:
         @staticmethod
         def get_remaining_time_in_millis():
-            return chat_shared.CLEANUP_RESERVE_SECONDS * 1000  # no time left for the posts
+            return chat_connections.CLEANUP_RESERVE_SECONDS * 1000  # no time left for the posts
 
     assert HANDLERS["$disconnect"](event, ShortOfTime()) == {"statusCode": 200}
 
@@ -318,7 +322,7 @@ def test_a_name_already_given_back_is_skipped_and_the_others_released(chat):
     chat.table.delete_item(Key={"connectionId": "name#ghostg0002"})  # another clean-up released it
     chat.table.put_item(Item={"connectionId": "name#ghostg0003", "owner": "N"})  # and someone new took this one
 
-    assert chat_shared.forget_connections(ghosts) == {ghost: f"Ghost{ghost}" for ghost in ("G0000", "G0001", "G0004")}
+    assert chat_table.forget_connections(ghosts) == {ghost: f"Ghost{ghost}" for ghost in ("G0000", "G0001", "G0004")}
     assert chat.item("name#ghostg0003") == {"connectionId": "name#ghostg0003", "owner": "N"}
     assert named_ids(chat) == ["A"]
 

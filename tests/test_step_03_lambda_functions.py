@@ -58,6 +58,14 @@ def test_each_function_s_code_was_shown_before_it_was_deployed(runs):
     assert "def handler(event, context):" in output
 
 
+def test_the_post_to_connection_call_was_shown_in_its_module(runs):
+    output = runs[-1].output
+    shown = output[output.index("# ===== lambda_functions/chat_connections.py: post ====="):output.index("created   chat-connect")]
+    assert shown.splitlines()[1] == "def post(client, connection_id, data):"
+    assert "client.post_to_connection(ConnectionId=connection_id, Data=data)" in shown
+    assert "def send(" not in shown  # the one function, not the rest of the module
+
+
 def test_the_sample_connection_was_removed_again(session):
     item = session.client("dynamodb").get_item(TableName="chat-connections", Key={"connectionId": {"S": "SampleConnId="}})
     assert "Item" not in item
@@ -84,7 +92,8 @@ def test_the_functions_speak_the_learner_s_language_and_the_check_says_when_they
     with temporary_environ({"WORKSHOP_LANG": "pt-BR"}):
         result = check("03", session, quiet=True, raise_on_failure=False)
         assert len(result.failures) == 7
-        assert "CHAT_LANGUAGE is 'en', your language is 'pt-BR'" in result.failures[0].fix
+        # the check speaks the learner's language too
+        assert "CHAT_LANGUAGE é 'en', o seu idioma é 'pt-BR'" in result.failures[0].fix
         run = run_step("03", quiet=True)
         assert "the functions will speak: pt-BR" in run.output
         assert "environment set again" in run.output and "updated   chat-" not in run.output  # settings only

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import io
 import zipfile
 
 import pytest
 
 from workshop.naming import ROUTES, Names, PrefixError, normalize_prefix, prefix_note, tags_for, validate_prefix
-from workshop.packaging import build_zip, code_sha256
+from workshop.packaging import FUNCTIONS_DIR, SHARED_MODULES, build_zip, code_sha256
 
 
 @pytest.mark.parametrize("prefix", ["chat", "alice", "team-3", "a1"])
@@ -59,10 +60,38 @@ def test_tags_name_the_workshop_and_the_learner():
 
 
 @pytest.mark.parametrize("route", list(ROUTES))
-def test_each_zip_holds_its_module_and_the_shared_one_at_the_root(route):
+def test_each_zip_holds_its_module_and_the_shared_ones_at_the_root(route):
     archive = zipfile.ZipFile(io.BytesIO(build_zip(route)))
-    assert sorted(archive.namelist()) == sorted([f"{ROUTES[route]}.py", "chat_shared.py",
-                                                 "locale/pt_BR/LC_MESSAGES/chat.mo"])
+    assert sorted(archive.namelist()) == sorted([f"{ROUTES[route]}.py", "chat_connections.py", "chat_events.py",
+                                                 "chat_table.py", "chat_text.py", "locale/pt_BR/LC_MESSAGES/chat.mo"])
+
+
+def test_every_module_a_handler_imports_is_in_its_zip():
+    """A module left out of SHARED_MODULES would fail only once deployed (Runtime.ImportModuleError)."""
+    bundled = {path.name for path in FUNCTIONS_DIR.glob("*.py")} - {f"{module}.py" for module in ROUTES.values()}
+    assert bundled == set(SHARED_MODULES)
+    for path in FUNCTIONS_DIR.glob("*.py"):
+        imported = {node.names[0].name if isinstance(node, ast.Import) else node.module
+                    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                    if isinstance(node, (ast.Import, ast.ImportFrom))}
+        local = {name for name in imported if (FUNCTIONS_DIR / f"{name}.py").is_file()}
+        assert {f"{name}.py" for name in local} <= set(SHARED_MODULES), path.name
+
+
+def test_the_shared_modules_import_one_another_without_a_cycle_and_nothing_of_the_workshop():
+    """Each zip runs alone on Lambda: the shared modules may import boto3 and each other, in one direction."""
+    imports = {}
+    for module in SHARED_MODULES:
+        tree = ast.parse((FUNCTIONS_DIR / module).read_text(encoding="utf-8"))
+        imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                    for alias in node.names}
+        imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        assert not imported & {"workshop", "local_cloud", "tests", "bench"}, module
+        imports[module.removesuffix(".py")] = {name for name in imported if f"{name}.py" in SHARED_MODULES}
+    # SHARED_MODULES lists each module after the ones it imports: a cycle could not be ordered so.
+    for position, module in enumerate(SHARED_MODULES):
+        earlier = {name.removesuffix(".py") for name in SHARED_MODULES[:position]}
+        assert imports[module.removesuffix(".py")] <= earlier, module
 
 
 def test_zips_are_reproducible_and_differ_per_route():

@@ -10,7 +10,7 @@ from . import lookup
 from .i18n import _
 from .language import current_language
 from .naming import ROUTES, WORKSHOP_TAG
-from .packaging import PackagingError, build_zip, code_sha256
+from .packaging import SHARED_MODULES, PackagingError, build_zip, code_sha256
 from .policy_audit import permission_problems, policy_problems
 from .session import WorkshopSession, setup
 from .steps import STEPS, step_label
@@ -112,7 +112,8 @@ def check_00(session: WorkshopSession, c: _Collector) -> None:
     try:
         for route in ROUTES:
             build_zip(route)
-        c.add(True, _("the 7 handler modules and chat_shared.py are in lambda_functions/"))
+        c.add(True, _("the {handlers} handler modules and the {shared} shared ones ({names}) are in lambda_functions/").format(
+            handlers=len(ROUTES), shared=len(SHARED_MODULES), names=", ".join(SHARED_MODULES)))
     except PackagingError as error:
         c.add(False, _("handler code present"), str(error))
 

@@ -1,4 +1,4 @@
-"""Build each route's Lambda zip (its module + chat_shared.py at the root, the chat's catalogs in locale/), reproducibly."""
+"""Build each route's Lambda zip (its module + the shared chat_*.py at the root, the catalogs in locale/), reproducibly."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from .i18n import _
 from .naming import ROUTES
 
 FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "lambda_functions"
-SHARED_MODULE = "chat_shared.py"
-# The compiled translations chat_shared._ reads (locale/pt_BR/LC_MESSAGES/chat.mo), next to their .po sources.
+# The modules every handler imports, bundled into every zip: a function's zip is all the code it can import.
+SHARED_MODULES = ("chat_events.py", "chat_text.py", "chat_table.py", "chat_connections.py")
+# The compiled translations chat_text._ reads (locale/pt_BR/LC_MESSAGES/chat.mo), next to their .po sources.
 CATALOGS = "locale/*/LC_MESSAGES/chat.po"
 # A fixed timestamp makes the same source give the same zip, so CodeSha256 tells "changed" from "unchanged".
 FIXED_DATE = (2020, 1, 1, 0, 0, 0)
@@ -24,7 +25,7 @@ class PackagingError(RuntimeError):
 
 
 def source_files(route_key: str, functions_dir: Path = FUNCTIONS_DIR) -> list[Path]:
-    files = [functions_dir / f"{ROUTES[route_key]}.py", functions_dir / SHARED_MODULE]
+    files = [functions_dir / f"{ROUTES[route_key]}.py", *(functions_dir / module for module in SHARED_MODULES)]
     for path in files:
         if not path.is_file():
             raise PackagingError(_("{path} is missing: the handler code of route {route!r} lives there. "

@@ -2,7 +2,7 @@
 # # 03 · Uma função Lambda por rota (cerca de 15 minutos)
 #
 # Cada tipo de mensagem WebSocket (uma **rota**) ganha uma pequena função Lambda só sua. Todas compartilham a
-# função do IAM do notebook 01 e o módulo auxiliar `chat_shared.py`:
+# função do IAM do notebook 01 e quatro módulos auxiliares, `chat_*.py`, que vão no zip de toda função:
 #
 # | rota | função Lambda | handler |
 # | --- | --- | --- |
@@ -63,10 +63,16 @@ role_arn = role["Arn"]
 # %% [markdown]
 # ## O código de cada função
 #
-# O módulo de cada rota é curto: ele lê o evento, valida a entrada, lê ou grava na tabela e responde por meio do
-# `chat_shared.py`, o módulo auxiliar que vai em todo zip. A forma como uma função responde a um cliente é o
-# `post` do `chat_shared.py`: uma chamada `post_to_connection` no endpoint `@connections` da API. O notebook 06
-# faz essa mesma chamada a partir do notebook, para uma conexão de verdade (aqui ainda não existe nenhuma).
+# O módulo de cada rota é curto e se lê de cima para baixo: ele lê o evento, valida a entrada, lê ou grava na
+# tabela e responde. O que as sete compartilham fica em quatro módulos auxiliares, cada um com o nome do que
+# guarda:
+#
+# - `chat_events.py`: o evento que a função recebe, as configurações dela (variáveis de ambiente), a linha de log;
+# - `chat_text.py`: o idioma do chat, as regras para nomes e mensagens, os frames enviados aos clientes;
+# - `chat_table.py`: a tabela de conexões no DynamoDB (membros, reservas de nome, remoção de quem já saiu);
+# - `chat_connections.py`: o envio aos clientes (um frame, um broadcast, a limpeza das conexões fechadas).
+#
+# Um handler os chama pelo módulo, `chat_table.list_members()`, então cada linha diz onde mora o auxiliar.
 
 # %%
 code_folder = next(p for p in [here, *here.parents] if (p / "lambda_functions").is_dir()) / "lambda_functions"
@@ -76,10 +82,22 @@ for route in names.routes:
     print(module_file.read_text(encoding="utf-8"))
 
 # %% [markdown]
+# A forma como uma função responde a um cliente é o `post` do `chat_connections.py`: uma chamada
+# `post_to_connection` no endpoint `@connections` da API, com o id da conexão do cliente. Uma conexão que fechou
+# sem avisar responde `GoneException`: o `post` devolve False, e quem chamou manda removê-la. O notebook 06 faz
+# essa mesma chamada a partir do notebook, para uma conexão de verdade (aqui ainda não existe nenhuma).
+
+# %%
+shared_code = (code_folder / "chat_connections.py").read_text(encoding="utf-8")
+post_code = shared_code[shared_code.index("def post("):]
+print("# ===== lambda_functions/chat_connections.py: post =====")
+print(post_code[:post_code.index("\n\n\n")])
+
+# %% [markdown]
 # ## Empacotar o código
 #
-# O Lambda recebe um **zip** com o módulo do handler na raiz. O `build_zip` coloca nele o módulo da rota e o
-# `chat_shared.py`, com as traduções do chat (`locale/pt_BR/LC_MESSAGES/chat.mo`). Ele gera os mesmos bytes a
+# O Lambda recebe um **zip** com o módulo do handler na raiz. O `build_zip` coloca nele o módulo da rota e os
+# quatro `chat_*.py`, com as traduções do chat (`locale/pt_BR/LC_MESSAGES/chat.mo`). Ele gera os mesmos bytes a
 # partir do mesmo código-fonte, então comparar o SHA-256 do zip com o `CodeSha256` da função diz se o código
 # implantado está atualizado.
 
