@@ -192,7 +192,7 @@ def test_a_second_learner_with_the_same_prefix_is_refused_and_nothing_changes(cl
     errors = io.StringIO()
     with as_someone(cloud, "ana", twin), contextlib.redirect_stderr(errors), contextlib.redirect_stdout(io.StringIO()):
         assert workshop_main(["deploy"]) == 1
-    assert errors.getvalue().strip() == message
+    assert errors.getvalue().strip() == f"❌ {message}"
 
 
 def test_status_shows_each_learners_passing_steps(cloud, ana, bo_resources):

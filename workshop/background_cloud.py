@@ -11,6 +11,7 @@ from pathlib import Path
 
 from local_cloud import control
 
+from .errors import LocalCloudError
 from .i18n import _
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -21,10 +22,6 @@ DEFAULT_URL = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
 STATE_DIR = Path(os.environ.get("WORKSHOP_STATE_DIR") or PROJECT_ROOT / ".workshop")
 LOG_PATH = STATE_DIR / "local-cloud.log"
 PID_PATH = STATE_DIR / "local-cloud.pid"
-
-
-class LocalCloudError(RuntimeError):
-    """The local cloud could not be reached or started; the message says what to do."""
 
 
 @dataclass

@@ -18,6 +18,7 @@ from typing import Any, TextIO
 import websocket
 
 from workshop.arguments import use_learner_language
+from workshop.errors import UsageError
 from workshop.i18n import N_, _
 from workshop.transcript import Palette, colors_enabled, frame_kind, printable, render_frame, terminal_is_interactive
 
@@ -34,10 +35,6 @@ FIRST_RETRY_SECONDS = 0.5
 MAX_RETRY_SECONDS = 10.0
 CONNECT_TIMEOUT_SECONDS = 10.0
 GIVE_UP_SECONDS = 180.0  # a restart and a new deploy take about a minute; after this the learner is told
-
-
-class UsageError(ValueError):
-    """A line the client cannot turn into a request; the message says how to write it."""
 
 
 @dataclass

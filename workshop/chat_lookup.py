@@ -10,11 +10,8 @@ import os
 from dataclasses import dataclass
 
 from . import background_cloud, records
+from .errors import ChatNotFound
 from .i18n import _
-
-
-class ChatNotFound(RuntimeError):
-    """No chat to join; the message says what to run."""
 
 
 @dataclass

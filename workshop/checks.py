@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import lookup
+from .errors import StepCheckFailed
 from .i18n import _
 from .language import current_language
 from .naming import ROUTES, WORKSHOP_TAG
@@ -63,14 +64,6 @@ class CheckResult:
 
     def __repr__(self) -> str:
         return f"<CheckResult step {self.step}: {len(self.items) - len(self.failures)}/{len(self.items)} passed>"
-
-
-class StepCheckFailed(AssertionError):
-    """A step's check found problems (raised when running as a script, so the exit code says so)."""
-
-    def __init__(self, result: CheckResult) -> None:
-        super().__init__(result.report())
-        self.result = result
 
 
 class _Collector:

@@ -9,6 +9,7 @@ import sys
 
 from . import background_cloud
 from .arguments import use_learner_language
+from .errors import WorkshopError
 from .i18n import N_, _
 from .steps import NOTEBOOKS_DIR, STEPS, StepRun
 
@@ -53,6 +54,15 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
     use_learner_language()
+    try:
+        return dispatch(argv)
+    except KeyboardInterrupt:
+        return 130
+    except WorkshopError as error:  # the one place: a learner gets the message and the fix, not a traceback
+        return explain(error)
+
+
+def dispatch(argv: list[str]) -> int:
     # demo and chat belong to their own modules, with their own options.
     if argv and argv[0] == "demo":
         from .demo import main as demo_main
@@ -65,25 +75,19 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] == "lab":
         return run_lab(argv[1:])
     if argv and argv[0] == "class":
-        return run_class(argv[1:])
+        from .classroom.cli import main as class_main  # the instructor's commands (workshop/classroom/)
+
+        return class_main(argv[1:])
     args = build_parser().parse_args(argv)
     if getattr(args, "prefix", None):
         os.environ["WORKSHOP_PREFIX"] = args.prefix
-    try:
-        return COMMANDS[args.command](args)
-    except KeyboardInterrupt:
-        return 130
-    except Exception as error:  # noqa: BLE001 - a learner gets the message, not a traceback
-        from .checks import StepCheckFailed
-        from .naming import PrefixError
-        from .ownership import OwnershipError
-        from .session import TargetError
-        from .steps import NotReady
+    return COMMANDS[args.command](args)
 
-        if isinstance(error, (TargetError, PrefixError, StepCheckFailed, NotReady, OwnershipError)):
-            print(f"\n{error}", file=sys.stderr)
-            return 1
-        raise
+
+def explain(error: WorkshopError) -> int:
+    """Print what went wrong and what to do on stderr; the command's exit status is 1."""
+    print(f"\n{error.explain()}", file=sys.stderr)
+    return 1
 
 
 def cmd_deploy(args: argparse.Namespace) -> int:
@@ -205,11 +209,7 @@ def cmd_url(args: argparse.Namespace) -> int:
 
 
 def cmd_stop(args: argparse.Namespace) -> int:
-    try:
-        stopped = background_cloud.stop()
-    except background_cloud.LocalCloudError as error:
-        print(error, file=sys.stderr)
-        return 1
+    stopped = background_cloud.stop()
     print(_("The local cloud stopped.") if stopped else _("No local cloud was running."))
     return 0
 
@@ -218,22 +218,6 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
     from .notebooks import main as write_notebooks
 
     return write_notebooks()
-
-
-def run_class(argv: list[str]) -> int:
-    """The instructor's commands (workshop/classroom/), with a learner's message instead of a traceback."""
-    from .classroom.cli import main as class_main
-    from .classroom.roster import RosterRefused
-    from .naming import PrefixError
-    from .session import TargetError
-
-    try:
-        return class_main(argv)
-    except KeyboardInterrupt:
-        return 130
-    except (TargetError, PrefixError, RosterRefused) as error:
-        print(f"\n{error}", file=sys.stderr)
-        return 1
 
 
 def run_lab(argv: list[str]) -> int:
@@ -247,13 +231,9 @@ def run_lab(argv: list[str]) -> int:
     args, jupyter_args = parser.parse_known_args(argv)
     if args.prefix:
         os.environ["WORKSHOP_PREFIX"] = args.prefix
-    from .session import TargetError, setup
+    from .session import setup
 
-    try:
-        print(setup().describe())  # the target is ready before the first notebook opens
-    except TargetError as error:
-        print(f"\n{error}", file=sys.stderr)
-        return 1
+    print(setup().describe())  # the target is ready before the first notebook opens
     command = lab_command(jupyter_args, running_as_root())
     print(_("Starting JupyterLab: open 00_setup.ipynb first. Ctrl-C stops it."), flush=True)
     try:

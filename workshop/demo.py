@@ -482,7 +482,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    from workshop.naming import PrefixError, normalize_prefix
+    from workshop.errors import PrefixError, WorkshopError
+    from workshop.naming import normalize_prefix
 
     try:
         args.prefix = normalize_prefix(args.prefix)
@@ -495,13 +496,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         out.line("\n" + _("Interrupted."))
         return 130
-    except Exception as error:  # noqa: BLE001 - a target that cannot be used ends the demo with its reason
-        from workshop.session import TargetError
-
-        if isinstance(error, TargetError):
-            print(f"\n{error}", file=sys.stderr)
-            return 1
-        raise
+    except WorkshopError as error:  # e.g. a target that cannot be used: the demo ends with its reason
+        print(f"\n{error.explain()}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import lookup
+from .errors import NotDeployed
 from .i18n import _
 from .session import WorkshopSession, setup
 from .steps import DEPLOY_STEPS, StepRun, run_step
@@ -24,10 +25,6 @@ class Deployment:
     prefix: str
     target: str
     steps: list[StepRun] = field(default_factory=list, repr=False)
-
-
-class NotDeployed(RuntimeError):
-    """The chat of this prefix is not (fully) deployed on the current target."""
 
 
 def describe(session: WorkshopSession | None = None) -> Deployment:

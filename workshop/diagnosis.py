@@ -7,10 +7,11 @@ import time
 import botocore.exceptions
 
 from . import lookup, records
+from .errors import NotReady
 from .i18n import _, ngettext
 from .naming import PREFIX_PATTERN
 from .session import WorkshopSession
-from .steps import NotReady, step_label
+from .steps import step_label
 
 # The suffix of each kind of name a prefix starts (naming.Names), to find the prefixes that have something.
 NAME_SUFFIXES = {"role": "-lambda-role", "table": "-connections", "api": "-websocket-api"}

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from local_cloud import control
 
+from .errors import SettingsUnavailable
 from .i18n import _
 from .session import WorkshopSession
-
-
-class SettingsUnavailable(RuntimeError):
-    """The target has no such setting (real AWS, or another emulator behind AWS_ENDPOINT_URL)."""
 
 
 def spare_workers(session: WorkshopSession, count: int | None = None) -> int:

@@ -6,6 +6,7 @@ import os
 import re
 from dataclasses import dataclass, field
 
+from .errors import PrefixError
 from .i18n import _
 
 DEFAULT_PREFIX = "chat"
@@ -23,10 +24,6 @@ ROUTES: dict[str, str] = {
     "sendBot": "send_bot",
     "$default": "default",
 }
-
-
-class PrefixError(ValueError):
-    """The learner prefix cannot start resource names."""
 
 
 def validate_prefix(prefix: str) -> str:

@@ -7,12 +7,9 @@ from collections.abc import Iterator
 import botocore.exceptions
 
 from . import lookup
+from .errors import OwnershipError
 from .i18n import N_, _
 from .session import WorkshopSession
-
-
-class OwnershipError(RuntimeError):
-    """A resource with this learner's prefix carries another learner's `learner` or `owner` tag."""
 
 
 def _role_tags(session: WorkshopSession) -> Iterator[tuple[str, str, dict[str, str]]]:

@@ -8,6 +8,7 @@ import io
 import zipfile
 from pathlib import Path
 
+from .errors import PackagingError
 from .i18n import _
 from .naming import ROUTES
 
@@ -18,10 +19,6 @@ SHARED_MODULES = ("chat_events.py", "chat_text.py", "chat_table.py", "chat_conne
 CATALOGS = "locale/*/LC_MESSAGES/chat.po"
 # A fixed timestamp makes the same source give the same zip, so CodeSha256 tells "changed" from "unchanged".
 FIXED_DATE = (2020, 1, 1, 0, 0, 0)
-
-
-class PackagingError(RuntimeError):
-    """A handler file or a compiled catalog is missing."""
 
 
 def source_files(route_key: str, functions_dir: Path = FUNCTIONS_DIR) -> list[Path]:

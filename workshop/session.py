@@ -12,20 +12,13 @@ import botocore.config
 import botocore.exceptions
 
 from . import background_cloud
+from .errors import TargetError, TargetNotConfirmed
 from .i18n import _
 from .naming import Names, prefix_from_environment, prefix_note, tags_for
 
 FAKE_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
 DEFAULT_REGION = "us-east-1"
 TARGETS = ("local", "aws")
-
-
-class TargetError(RuntimeError):
-    """The target cannot be used as configured; the message says what to do."""
-
-
-class TargetNotConfirmed(TargetError):
-    """Real AWS was chosen but nobody confirmed it."""
 
 
 @dataclass

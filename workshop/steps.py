@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .environment import temporary_environ
+from .errors import NotReady, StepCheckFailed  # noqa: F401 - NotReady: steps and tests import it from here
 from .i18n import N_, _
 from .language import EDITION_FOLDERS, ENGLISH, SUPPORTED
 
@@ -29,10 +30,6 @@ def edition_folder(base: Path, language: str = ENGLISH) -> Path:
         raise ValueError(_("there is no {language!r} edition: editions are {editions}").format(
             language=language, editions=", ".join(EDITIONS)))
     return base / EDITION_FOLDERS[language]
-
-
-class NotReady(RuntimeError):
-    """A step needs what an earlier step creates; the message names the notebook to run first."""
 
 
 @dataclass(frozen=True)
@@ -127,5 +124,10 @@ def run_step(number: str | int, *, quiet: bool = False, env: dict[str, str] | No
     buffer = io.StringIO()
     started = time.perf_counter()
     with temporary_environ(variables), (contextlib.redirect_stdout(buffer) if quiet else contextlib.nullcontext()):
-        namespace = runpy.run_path(str(script), run_name="__workshop_step__")
+        try:
+            namespace = runpy.run_path(str(script), run_name="__workshop_step__")
+        except StepCheckFailed as failed:
+            if quiet:  # the report went into the buffer, not to the learner: the error shows all of it
+                failed.result.printed = False
+            raise
     return StepRun(step, time.perf_counter() - started, buffer.getvalue(), namespace, language=language)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import botocore.exceptions
 
+from ..errors import RosterRefused
 from ..i18n import _
 from ..naming import PREFIX_PATTERN, WORKSHOP_TAG, Names
 from ..session import WorkshopSession
@@ -81,10 +82,6 @@ def learners(session: WorkshopSession) -> list[Learner]:
         if tags.get("owner"):
             learner.owners[tags["owner"]] += 1
     return [by_prefix[prefix] for prefix in sorted(by_prefix)]
-
-
-class RosterRefused(RuntimeError):
-    """These credentials may not list the account's resources (a learner's, not the instructor's)."""
 
 
 def learners_or_explain(session: WorkshopSession) -> list[Learner]:
