@@ -18,7 +18,7 @@ from workshop import session as session_module
 from workshop.session import TargetError, TargetNotConfirmed, setup
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVICES = ("STS", "IAM", "DYNAMODB", "LAMBDA", "APIGATEWAYV2", "LOGS")
+SERVICES = ("STS", "IAM", "DYNAMODB", "LAMBDA", "APIGATEWAYV2", "LOGS", "S3")  # S3: the ownership check looks at the bucket
 
 
 @pytest.fixture
