@@ -168,6 +168,11 @@ def _rewrite_execute_api_url(request, **_kwargs) -> None:
         request.url = f"{_local_cloud_url}/{match['api']}{match['rest'] or ''}"
 
 
+# Standard-library and boto3 modules the workshop's functions (and most handlers) import besides boto3 itself.
+_COMMON_IMPORTS = ("boto3.dynamodb.conditions", "boto3.dynamodb.types", "botocore.config", "concurrent.futures",
+                   "unicodedata", "gettext", "random", "datetime", "uuid", "base64", "hashlib", "urllib.parse")
+
+
 def _prepare_boto3() -> None:
     """Import boto3 before any function is assigned (a spare worker does this while it waits) and hook it.
 
@@ -188,6 +193,12 @@ def _prepare_boto3() -> None:
     warm = boto3.session.Session(region_name="us-east-1", aws_access_key_id="warm", aws_secret_access_key="warm")
     warm.resource("dynamodb", endpoint_url="http://127.0.0.1:9")
     warm.client("apigatewaymanagementapi", endpoint_url="http://127.0.0.1:9")
+    # The chat's functions also invoke Lambda (clean-up, members list): its model is large, parse it once here.
+    warm.client("lambda", endpoint_url="http://127.0.0.1:9")
+    # What handlers commonly import next, imported once here: forked workers share these pages too.
+    for module in _COMMON_IMPORTS:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(module)
     shared_cache = warm._session.get_component("data_loader")._cache
     create_loader = botocore.loaders.create_loader
 
