@@ -8,7 +8,8 @@ import importlib
 # name on the command line -> module in bench/ with a main()
 BENCHMARKS = {"lambda": "bench.lambda_runtime", "gateway": "bench.gateway", "chat": "bench.chat_broadcast",
               "dynamodb": "bench.dynamodb_transactions", "stale": "bench.chat_stale_members",
-              "boundary": "bench.boundary", "web": "bench.web_page", "iam": "bench.iam", "learners": "bench.learners"}
+              "boundary": "bench.boundary", "web": "bench.web_page", "iam": "bench.iam", "learners": "bench.learners",
+              "profile": "bench.warm_route_profile"}
 
 
 def main() -> None:

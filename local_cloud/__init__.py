@@ -2,8 +2,13 @@
 
 import sys
 
-from .config import Settings
-from .embedded import LocalCloud
+from . import lazy_openapi
+
+# Before anything below can import moto's API Gateway models (local_cloud/lazy_openapi.py says why).
+lazy_openapi.install()
+
+from .config import Settings  # noqa: E402
+from .embedded import LocalCloud  # noqa: E402
 
 # moto's API Gateway models import openapi_spec_validator, hence jsonschema, which builds an RFC 3987
 # grammar at import time when the optional rfc3987_syntax package is installed (JupyterLab brings it):

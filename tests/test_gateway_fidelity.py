@@ -293,6 +293,31 @@ def test_missing_or_mismatched_permission_fails_like_aws_with_a_hint(cloud, lear
     assert cloud.console.read_text().count(hint) == 1  # said once, not for every message
 
 
+def test_a_permission_removed_or_added_counts_from_the_next_message(learner):
+    """The gateway keeps its permission decision per policy state: a change to the policy is seen at once."""
+    probe = learner.function("permchange")
+    api_id = learner.api("permchange")
+    learner.route(api_id, "echo", probe, two_way=True)
+    ws = connect(learner.deploy(api_id))
+    assert ask(ws, {"action": "echo"})["route"] == "echo"
+    assert ask(ws, {"action": "echo"})["route"] == "echo"  # the decision is now kept
+    policy = json.loads(learner.lambda_.get_policy(FunctionName=probe)["Policy"])
+    for statement in policy["Statement"]:
+        learner.lambda_.remove_permission(FunctionName=probe, StatementId=statement["Sid"])
+    assert ask(ws, {"action": "echo"})["message"] == "Internal server error"
+    learner.lambda_.add_permission(
+        FunctionName=probe, StatementId="back-again", Action="lambda:InvokeFunction",
+        Principal="apigateway.amazonaws.com", SourceArn=f"arn:aws:execute-api:us-east-1:{learner.account}:{api_id}/*/echo")
+    assert ask(ws, {"action": "echo"})["route"] == "echo"
+    # A statement for another route only (remove, then add: the same count of statements as before).
+    learner.lambda_.remove_permission(FunctionName=probe, StatementId="back-again")
+    learner.lambda_.add_permission(
+        FunctionName=probe, StatementId="other-route", Action="lambda:InvokeFunction",
+        Principal="apigateway.amazonaws.com", SourceArn=f"arn:aws:execute-api:us-east-1:{learner.account}:{api_id}/*/other")
+    assert ask(ws, {"action": "echo"})["message"] == "Internal server error"
+    ws.close()
+
+
 def test_connect_route_without_permission_refuses_the_handshake_with_500(cloud, learner):
     probe = learner.function("connectperm")
     api_id = learner.api("connectperm")

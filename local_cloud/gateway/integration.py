@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import apis
+from ..deadline import within
 from .arns import execute_api_arn
 from .hints import Hints
 from .permissions import allows_api_gateway, find_function, parse_function_arn
@@ -56,10 +57,10 @@ class Integrations:
         parsed = parse_function_arn(function_arn)
         # The function was just found for the permission check: the runtime need not look it up again
         # (only for an unqualified ARN, the one the check read).
-        found = (function, parsed[1], parsed[0]) if parsed and function_arn.count(":") == 6 else None
+        found = (function, parsed[1], parsed[0]) if parsed and not parsed[3] else None
         try:
-            result = await asyncio.wait_for(
-                self.runtime.invoke(function_arn, payload, found=found, trusted_json=True), self.timeout)
+            result = await within(self.runtime.invoke(function_arn, payload, found=found, trusted_json=True),
+                                  self.timeout)
         except asyncio.TimeoutError:
             name = _function_name(function_arn)
             await self.hints.say(

@@ -1,9 +1,10 @@
 """Lambda worker: runs one function's handler in this process, told what to do by the local cloud over pipes.
 
 Started by path (never imports local_cloud or moto, so it stays light). Protocol, one JSON object per line:
-  parent -> worker on stdin:  {"op": "init", ...}, then {"op": "invoke", ...} as often as needed
+  parent -> worker on stdin:  {"op": "init", ...}, then {"op": "invoke", ..., "event": EVENT} as often as needed
   worker -> parent on a private copy of the original stdout: {"op": "ready"} once boto3 is imported,
-  then {"op": "init"|"result", ...}
+  then {"op": "init", ...} and {"op": "result", ..., "payload_follows": true} followed by a line with the response's
+  JSON (the JSON texts of the event and the response are never escaped into strings: no second encode/decode)
 Handler output (print, logging, even C extensions) goes to stderr, which the parent reads as the log;
 after each init and invocation the worker writes an end marker there so the parent knows the log is complete.
 When stdin closes (the local cloud stopped or died) the worker exits at once, with every process it started
@@ -167,6 +168,11 @@ def _rewrite_execute_api_url(request, **_kwargs) -> None:
         request.url = f"{_local_cloud_url}/{match['api']}{match['rest'] or ''}"
 
 
+# Standard-library and boto3 modules the workshop's functions (and most handlers) import besides boto3 itself.
+_COMMON_IMPORTS = ("boto3.dynamodb.conditions", "boto3.dynamodb.types", "botocore.config", "concurrent.futures",
+                   "unicodedata", "gettext", "random", "datetime", "uuid", "base64", "hashlib", "urllib.parse")
+
+
 def _prepare_boto3() -> None:
     """Import boto3 before any function is assigned (a spare worker does this while it waits) and hook it.
 
@@ -187,6 +193,12 @@ def _prepare_boto3() -> None:
     warm = boto3.session.Session(region_name="us-east-1", aws_access_key_id="warm", aws_secret_access_key="warm")
     warm.resource("dynamodb", endpoint_url="http://127.0.0.1:9")
     warm.client("apigatewaymanagementapi", endpoint_url="http://127.0.0.1:9")
+    # The chat's functions also invoke Lambda (clean-up, members list): its model is large, parse it once here.
+    warm.client("lambda", endpoint_url="http://127.0.0.1:9")
+    # What handlers commonly import next, imported once here: forked workers share these pages too.
+    for module in _COMMON_IMPORTS:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(module)
     shared_cache = warm._session.get_component("data_loader")._cache
     create_loader = botocore.loaders.create_loader
 
@@ -336,7 +348,8 @@ def _invoke(handler, function: dict, message: dict) -> dict:
                             message.get("client_context"))
     started = time.perf_counter()
     try:
-        event = json.loads(message["payload"] or "{}")
+        # The event arrives decoded, inside the message (the local cloud splices its JSON in, unescaped).
+        event = message["event"] if "event" in message else json.loads(message.get("payload") or "{}")
         result = handler(event, context)
     except Exception as exc:  # noqa: BLE001 - the handler's failure is reported, the worker carries on
         error = _error(str(exc), type(exc).__name__,
@@ -391,8 +404,14 @@ def _serve_one_function(proto_in, proto_out, boto3_bytes: int | None) -> None:
         message = inbox.get()
         result = _invoke(handler, function, message)
         _end_of_log(message["request_id"])
-        result.update(op="result", request_id=message["request_id"])
-        _send(proto_out, result)
+        # The response's JSON goes on its own line after the result, as is: not escaped into a string of it.
+        payload = result.pop("payload", None)
+        result.update(op="result", request_id=message["request_id"], payload_follows=payload is not None)
+        data = json.dumps(result).encode() + b"\n"
+        if payload is not None:
+            data += payload.encode() + b"\n"  # json.dumps escapes every newline and non-ASCII character
+        proto_out.write(data)
+        proto_out.flush()
 
 
 # -- the fork server (Linux) -------------------------------------------------------------------------

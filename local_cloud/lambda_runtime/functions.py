@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -116,8 +117,18 @@ def _lookup(account: str, region: str, name: str, qualifier: str | None) -> Func
 
 
 def spec_of(fn: Any, account: str, region: str) -> FunctionSpec:
-    """The snapshot of moto's function object `fn` (a caller that already found it skips the lookup)."""
-    return FunctionSpec(
+    """The snapshot of moto's function object `fn` (a caller that already found it skips the lookup).
+
+    Kept on `fn` and reused while what it copies is unchanged: a warm route builds no new spec (nor its
+    config_key hash) per invocation. moto replaces the environment's dict on a change, and compares equal otherwise.
+    """
+    environment = fn.environment_vars or {}
+    fingerprint = (account, region, fn.function_name, fn.version, fn.handler, fn.run_time, fn.timeout,
+                   fn.memory_size, fn.code_sha_256, fn.role, len(getattr(fn, "code_bytes", b"") or b""))
+    cached = getattr(fn, "_local_cloud_spec", None)
+    if cached is not None and cached[0] == fingerprint and cached[1] == environment:
+        return cached[2]
+    spec = FunctionSpec(
         name=fn.function_name,
         arn=unqualified_arn(account, region, fn.function_name),
         account=account,
@@ -127,12 +138,15 @@ def spec_of(fn: Any, account: str, region: str) -> FunctionSpec:
         runtime=fn.run_time or "",
         timeout=float(fn.timeout or 3),
         memory_size=int(fn.memory_size or 128),
-        environment={str(k): str(v) for k, v in (fn.environment_vars or {}).items()},
+        environment={str(k): str(v) for k, v in environment.items()},
         code_sha256=fn.code_sha_256 or "",
         code_bytes=getattr(fn, "code_bytes", b"") or b"",
         incarnation=_incarnation(fn),
         role=fn.role or "",
     )
+    with contextlib.suppress(AttributeError):
+        fn._local_cloud_spec = (fingerprint, dict(environment), spec)
+    return spec
 
 
 def _incarnation(fn: Any) -> str:

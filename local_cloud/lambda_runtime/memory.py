@@ -9,7 +9,8 @@ runtime reports for a trivial handler) + what importing boto3 cost, if the handl
 The watcher is one thread: it samples each worker while it runs an init or an invocation (every 10 ms;
 its children's list every 50 ms) and kills the worker's whole process group the moment the total goes past
 MemorySize. On Linux the worker also reports its own exact peak (VmHWM), which catches a spike shorter than
-a sample; elsewhere only the samples count.
+a sample; so there the first sample of a busy spell comes one interval late, and an invocation shorter than that
+costs the watcher nothing. Elsewhere only the samples count, and the first one is taken at once.
 """
 
 from __future__ import annotations
@@ -67,6 +68,10 @@ class MemoryWatch:
 
     def __init__(self, interval: float = SAMPLE_SECONDS) -> None:
         self.interval = interval
+        # On Linux the worker reports its own exact peak after each invocation, so the first sample can wait one
+        # interval: a warm invocation shorter than that is never sampled from here (no /proc reads competing with
+        # the event loop for the GIL on every message); a longer one is sampled as before.
+        self.first_sample_delay = interval if processes.LINUX_PROC else 0.0
         self._watched: dict[int, tuple[Watched, int]] = {}  # pid -> (worker, samples taken)
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -101,6 +106,8 @@ class MemoryWatch:
             if not busy:
                 self._wake.wait()
                 self._wake.clear()
+                if self.first_sample_delay:
+                    time.sleep(self.first_sample_delay)
                 continue
             for pid, (worker, samples) in busy:
                 sample(worker, look_for_children=samples % CHILDREN_EVERY == 0)

@@ -152,7 +152,7 @@ async def _run(worker: Worker, spec: FunctionSpec, invocation: Invocation, start
     """Send the event to the worker and turn whatever happens into AWS's response and log lines."""
     request_id = invocation.request_id
     message = {
-        "op": "invoke", "request_id": request_id, "payload": invocation.payload,
+        "op": "invoke", "request_id": request_id,
         "deadline_ms": int(time.time() * 1000 + spec.timeout * 1000),
         "invoked_function_arn": invocation.invoked_arn, "client_context": invocation.client_context,
     }
@@ -160,7 +160,7 @@ async def _run(worker: Worker, spec: FunctionSpec, invocation: Invocation, start
     if memory_watch is not None:
         memory_watch.watch(worker)
     try:
-        exchange = await worker.exchange(message, request_id, spec.timeout)
+        exchange = await worker.exchange(message, request_id, spec.timeout, event_json=invocation.payload or "{}")
     finally:
         if memory_watch is not None:
             memory_watch.unwatch(worker)
@@ -195,7 +195,7 @@ async def _run(worker: Worker, spec: FunctionSpec, invocation: Invocation, start
                                 f"({MAX_RESPONSE_BYTES} bytes).", "Function.ResponseSizeTooLarge")
         failed, duration = True, reply["duration_ms"]
     elif reply["ok"]:
-        payload, failed, duration = reply["payload"].encode(), False, reply["duration_ms"]
+        payload, failed, duration = reply["payload"], False, reply["duration_ms"]
     else:
         payload, failed, duration = json.dumps(reply["error"]).encode(), True, reply["duration_ms"]
     init_ms = started.init_ms if started else None

@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..deadline import within
 from . import processes
 from .forkserver import ForkedProcess, ForkServer
 from .log_capture import LogCapture
 from .memory import MemoryAccount
 
 BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
-# Invoke payloads reach 6 MB, JSON-escaped inside a protocol line.
+# Invoke payloads reach 6 MB, and an init's or error's JSON may escape them into a protocol line.
 MAX_MESSAGE_BYTES = 32 * 1024 * 1024
 # What a worker inherits from the local cloud's environment: enough to run Python, nothing AWS-specific.
 INHERITED_VARIABLES = ("PATH", "SYSTEMROOT", "SYSTEMDRIVE", "WINDIR", "COMSPEC", "PATHEXT", "TEMP", "TMP",
@@ -115,17 +116,32 @@ class Worker:
             await asyncio.wait_for(asyncio.shield(self._ready_task), timeout)
         self._read_ready()
 
-    async def exchange(self, message: dict[str, Any], ident: str, timeout: float) -> Exchange:
-        """Send one message, wait for its reply and its complete log; kill the worker if it takes too long."""
+    async def exchange(self, message: dict[str, Any], ident: str, timeout: float,
+                       event_json: str | None = None) -> Exchange:
+        """Send one message, wait for its reply and its complete log; kill the worker if it takes too long.
+
+        `event_json` (an invocation's event, valid JSON text) is spliced into the message as its "event", unescaped;
+        a reply with `payload_follows` brings the response's JSON on the next line, as bytes in reply["payload"].
+        """
         log_future = self.capture.expect(ident)
         assert self.process.stdin is not None and self.process.stdout is not None
+        data = json.dumps(message)
+        if event_json is not None:
+            # A raw newline in valid JSON text can only be whitespace; the message must stay one line.
+            data = f'{data[:-1]}, "event": {event_json.replace(chr(10), " ")}}}'
         try:
-            self.process.stdin.write(json.dumps(message).encode() + b"\n")
+            self.process.stdin.write(data.encode() + b"\n")
             await self.process.stdin.drain()
             if not self._ready_task.done():
                 await asyncio.wait_for(asyncio.shield(self._ready_task), timeout)
             self._read_ready()
-            line = await asyncio.wait_for(self.process.stdout.readline(), timeout)
+            line = await within(self.process.stdout.readline(), timeout)
+            reply = json.loads(line) if line else None
+            if reply is not None and reply.pop("payload_follows", False):
+                payload = await within(self.process.stdout.readline(), timeout)
+                if not payload.endswith(b"\n"):  # the worker died while writing it
+                    line = b""
+                reply["payload"] = payload[:-1]
         except asyncio.TimeoutError:
             await self.kill()
             return Exchange(None, await self._log(log_future), timed_out=True)
@@ -137,7 +153,7 @@ class Worker:
             await self._end_leftovers()
             status = await self._exit_status()
             return Exchange(None, await self._log(log_future), exit_status=status)
-        return Exchange(json.loads(line), await self._log(log_future))
+        return Exchange(reply, await self._log(log_future))
 
     def _read_ready(self) -> None:
         task = self._ready_task
@@ -148,6 +164,8 @@ class Worker:
     async def _log(self, future: asyncio.Future[str]) -> str:
         # The marker is written before the reply, so it is normally there already; a killed worker
         # delivers its log at end of file.
+        if future.done() and not future.cancelled():
+            return future.result()
         try:
             return await asyncio.wait_for(asyncio.shield(future), 5.0)
         except asyncio.TimeoutError:
