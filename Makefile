@@ -72,7 +72,7 @@ translations-chat: $(STAMP)
 	$(PY) -m workshop.chat_catalog $(ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache serverless_chat_workshop.egg-info
 
 # The workshop's messages in every language (docs/translating.md): extract the .pot from workshop/, merge it
 # into each language's .po (new messages come empty, changed ones fuzzy), compile the .po files to .mo.

@@ -145,6 +145,8 @@ class LocalCloud:
                 threading.Thread(target=self._drain, args=(log_file,), daemon=True).start()
                 return
         self._process.kill()
+        self._process.wait(5)
+        self._process.stdout.close()
         if log_file:
             log_file.close()
         raise RuntimeError("the local cloud did not start:\n" + "\n".join(seen[-30:]))
@@ -155,8 +157,9 @@ class LocalCloud:
             if log_file:
                 log_file.write(raw)
                 log_file.flush()
+        self._process.stdout.close()  # the cloud has exited: its output ended
         if log_file:
-            log_file.close()  # the cloud has exited: its output ended
+            log_file.close()
 
     def _stop_subprocess(self, timeout: float) -> None:
         if self._process is None or self._process.poll() is not None:
