@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -162,7 +163,12 @@ class LocalCloud:
             log_file.close()
 
     def _stop_subprocess(self, timeout: float) -> None:
-        if self._process is None or self._process.poll() is not None:
+        if self._process is None:
+            return
+        if self._process.poll() is not None:  # it died (killed, crashed): only our end of its stdin is left
+            if self._process.stdin is not None:
+                with contextlib.suppress(OSError):
+                    self._process.stdin.close()
             return
         try:  # a clean shutdown over HTTP also works on Windows, where there is no SIGTERM
             self.send_control("shutdown")
@@ -196,6 +202,7 @@ class LocalCloud:
                 loop.run_until_complete(self._server.start())
             except BaseException as error:  # noqa: BLE001 - reported to the starting thread
                 errors.append(error)
+                loop.close()
                 ready.set()
                 return
             ready.set()
