@@ -1,4 +1,5 @@
-# Thin wrappers over the project's CLIs. Every target creates .venv from requirements.txt when needed.
+# Thin wrappers over the project's CLIs. Every target creates .venv from requirements.txt when needed, with the
+# project itself installed in editable mode (so `import workshop` works from any folder, kernels included).
 # Windows without make: see README ("Windows") for the plain `python -m ...` commands.
 
 PYTHON ?= python3
@@ -26,10 +27,12 @@ help:
 	@echo "make translations   extract, merge and compile the message catalogs (docs/translating.md)"
 	@echo "make translations-chat   refresh the chat functions' catalog (lambda_functions/locale/)"
 
-$(STAMP): requirements.txt
+# pyproject.toml too: it says which packages and data files the editable install exposes.
+$(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -e .
 	@touch $(STAMP)
 
 venv: $(STAMP)
@@ -69,7 +72,7 @@ translations-chat: $(STAMP)
 	$(PY) -m workshop.chat_catalog $(ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache serverless_chat_workshop.egg-info
 
 # The workshop's messages in every language (docs/translating.md): extract the .pot from workshop/, merge it
 # into each language's .po (new messages come empty, changed ones fuzzy), compile the .po files to .mo.

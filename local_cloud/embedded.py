@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -145,6 +146,8 @@ class LocalCloud:
                 threading.Thread(target=self._drain, args=(log_file,), daemon=True).start()
                 return
         self._process.kill()
+        self._process.wait(5)
+        self._process.stdout.close()
         if log_file:
             log_file.close()
         raise RuntimeError("the local cloud did not start:\n" + "\n".join(seen[-30:]))
@@ -155,11 +158,17 @@ class LocalCloud:
             if log_file:
                 log_file.write(raw)
                 log_file.flush()
+        self._process.stdout.close()  # the cloud has exited: its output ended
         if log_file:
-            log_file.close()  # the cloud has exited: its output ended
+            log_file.close()
 
     def _stop_subprocess(self, timeout: float) -> None:
-        if self._process is None or self._process.poll() is not None:
+        if self._process is None:
+            return
+        if self._process.poll() is not None:  # it died (killed, crashed): only our end of its stdin is left
+            if self._process.stdin is not None:
+                with contextlib.suppress(OSError):
+                    self._process.stdin.close()
             return
         try:  # a clean shutdown over HTTP also works on Windows, where there is no SIGTERM
             self.send_control("shutdown")
@@ -193,6 +202,7 @@ class LocalCloud:
                 loop.run_until_complete(self._server.start())
             except BaseException as error:  # noqa: BLE001 - reported to the starting thread
                 errors.append(error)
+                loop.close()
                 ready.set()
                 return
             ready.set()

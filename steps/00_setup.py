@@ -48,15 +48,6 @@
 # each learner picks their own prefix, so nobody touches anyone else's chat. Set it before Jupyter starts,
 # e.g. `python -m workshop lab --prefix alice` (or `WORKSHOP_PREFIX=alice make lab`), so every notebook uses it.
 
-# %%
-# The helpers live in the `workshop` package at the repository's root: make it importable whether this
-# runs as a notebook (in notebooks/) or as a script (python steps/00_setup.py).
-import sys
-from pathlib import Path
-
-here = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
-sys.path.insert(0, str(next(p for p in [here, *here.parents] if (p / "workshop").is_dir())))
-
 # %% [markdown]
 # `setup()` finds the target, starts the local cloud if needed, and returns a **session**: it hands out
 # boto3 clients for the target and knows your prefix, region, account id and the names of everything.

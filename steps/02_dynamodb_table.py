@@ -13,15 +13,6 @@
 # Only items with a `nameKey` appear in it (a *sparse* index), so it holds exactly the chat's members.
 
 # %%
-# The helpers live in the `workshop` package at the repository's root: make it importable whether this
-# runs as a notebook (in notebooks/) or as a script (python steps/02_dynamodb_table.py).
-import sys
-from pathlib import Path
-
-here = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
-sys.path.insert(0, str(next(p for p in [here, *here.parents] if (p / "workshop").is_dir())))
-
-# %%
 from workshop import check, ownership, setup
 
 session = setup()

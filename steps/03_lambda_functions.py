@@ -31,21 +31,12 @@
 # `sendPrivate` leaves the other six running (notebook 08 updates one while the chat goes on).
 
 # %%
-# The helpers live in the `workshop` package at the repository's root: make it importable whether this
-# runs as a notebook (in notebooks/) or as a script (python steps/03_lambda_functions.py).
-import sys
-from pathlib import Path
-
-here = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
-sys.path.insert(0, str(next(p for p in [here, *here.parents] if (p / "workshop").is_dir())))
-
-# %%
 import base64
 import json
 import time
 
 from workshop import check, lookup, ownership, setup
-from workshop.packaging import build_zip, code_sha256
+from workshop.packaging import FUNCTIONS_DIR, build_zip, code_sha256
 from workshop.diagnosis import not_ready
 from workshop.language import current_language
 
@@ -74,7 +65,7 @@ role_arn = role["Arn"]
 # A handler calls them by module, `chat_table.list_members()`, so every line says where its helper lives.
 
 # %%
-code_folder = next(p for p in [here, *here.parents] if (p / "lambda_functions").is_dir()) / "lambda_functions"
+code_folder = FUNCTIONS_DIR  # lambda_functions/, at the repository's root
 for route in names.routes:
     module_file = code_folder / f"{names.module(route)}.py"
     print(f"# ===== {route} → {names.function(route)}: lambda_functions/{module_file.name} =====")

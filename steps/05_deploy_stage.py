@@ -6,15 +6,6 @@
 # `ApiEndpoint + "/" + stage`. Routes you add or change later reach clients only with a new deployment.
 
 # %%
-# The helpers live in the `workshop` package at the repository's root: make it importable whether this
-# runs as a notebook (in notebooks/) or as a script (python steps/05_deploy_stage.py).
-import sys
-from pathlib import Path
-
-here = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
-sys.path.insert(0, str(next(p for p in [here, *here.parents] if (p / "workshop").is_dir())))
-
-# %%
 from workshop import check, lookup, ownership, setup
 from workshop.diagnosis import not_ready
 

@@ -11,15 +11,6 @@
 # stop after the list.
 
 # %%
-# The helpers live in the `workshop` package at the repository's root: make it importable whether this
-# runs as a notebook (in notebooks/) or as a script (python steps/10_cleanup.py).
-import sys
-from pathlib import Path
-
-here = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
-sys.path.insert(0, str(next(p for p in [here, *here.parents] if (p / "workshop").is_dir())))
-
-# %%
 import os
 import time
 

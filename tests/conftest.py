@@ -42,3 +42,12 @@ def thread_cloud():
     """A local cloud inside this process: tests can read the same moto state their boto3 calls changed."""
     with LocalCloud(mode="thread") as running:
         yield running
+
+
+@pytest.fixture(autouse=True)
+def _close_websockets():
+    """Whatever WebSockets a test opened with tests.gateway_helpers.connect are closed when it ends."""
+    yield
+    from tests.gateway_helpers import close_opened
+
+    close_opened()

@@ -198,8 +198,21 @@ class LearnerApi:
                                  endpoint_url=f"{self.cloud.endpoint_url}/{api_id}/{stage}")
 
 
+# Every WebSocket opened through connect() is closed when its test ends (tests/conftest.py), also when the test
+# failed before its own close: strict pytest turns a socket left to the garbage collector into an error.
+OPENED: list[websocket.WebSocket] = []
+
+
 def connect(url: str, timeout: float = 30.0, **kwargs: Any) -> websocket.WebSocket:
-    return websocket.create_connection(url, timeout=timeout, **kwargs)
+    ws = websocket.create_connection(url, timeout=timeout, **kwargs)
+    OPENED.append(ws)
+    return ws
+
+
+def close_opened() -> None:
+    """Close the sockets connect() opened (no closing handshake: as the garbage collector would, without waiting)."""
+    while OPENED:
+        OPENED.pop().shutdown()
 
 
 def ask(ws: websocket.WebSocket, message: dict[str, Any] | str) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import json
 import os
@@ -67,6 +68,8 @@ class FakeChatServer:
         asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
+        if not self._thread.is_alive():
+            self._loop.close()  # its self-pipe sockets too (strict pytest fails on an unclosed loop)
 
     def drop_everyone(self) -> None:
         """Close every connection from the server side with 1001 Going away."""
@@ -142,7 +145,8 @@ class DrivenProcess:
         )
         self.lines: list[str] = []
         self._queue: queue.Queue[str | None] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
 
     def _read(self) -> None:
         assert self.process.stdout is not None
@@ -185,6 +189,7 @@ class DrivenProcess:
             if line is None:
                 break
             self.lines.append(line)
+        self._close_pipes()
         return code, stderr
 
     def press_ctrl_c(self) -> None:
@@ -195,6 +200,17 @@ class DrivenProcess:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait(5)
+        self._close_pipes()
+
+    def _close_pipes(self) -> None:
+        """Close our ends of the pipes once the reader has seen the end of the output (strict pytest fails on
+        an unclosed file); a reader still blocked (a grandchild holding the pipe) keeps stdout open."""
+        self._reader.join(5)
+        for stream in (self.process.stdin, self.process.stderr, *([] if self._reader.is_alive() else
+                                                                  [self.process.stdout])):
+            if stream is not None and not stream.closed:
+                with contextlib.suppress(OSError):  # stdin's buffered bytes to a process that is gone
+                    stream.close()
 
 
 def DrivenClient(*args: str, env: dict[str, str] | None = None) -> DrivenProcess:  # noqa: N802 - reads like a class

@@ -302,6 +302,11 @@ def test_timeout_kills_the_worker_and_reports_it(cloud, lam, role):
      "Bad handler 'apphandler'"),
     ({"app.py": "import not_installed_anywhere\n"}, "app.handler", "Runtime.ImportModuleError",
      "Unable to import module 'app': No module named 'not_installed_anywhere'"),
+    # The project is installed in .venv (editable), but a function on AWS has neither of these.
+    ({"app.py": "import workshop\n"}, "app.handler", "Runtime.ImportModuleError",
+     "Unable to import module 'app': No module named 'workshop'"),
+    ({"app.py": "import local_cloud\n"}, "app.handler", "Runtime.ImportModuleError",
+     "Unable to import module 'app': No module named 'local_cloud'"),
 ])
 def test_bad_code_is_reported_and_the_cloud_keeps_running(cloud, lam, role, files, handler, error_type, message):
     name = deploy(cloud, role, "", handler=handler, files=files)

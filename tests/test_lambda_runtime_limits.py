@@ -70,6 +70,7 @@ def test_workers_exit_when_the_cloud_dies():
         assert cloud._process is not None
         cloud._process.kill()
         cloud._process.wait(10)
+        cloud.stop()  # it is dead already: this closes our end of its stdin
     wait_until_gone(pids, timeout=15)
 
 

@@ -133,6 +133,7 @@ def test_a_killed_cloud_leaves_no_process_and_no_code_behind():
         assert cloud._process is not None
         os.kill(cloud._process.pid, signal.SIGKILL)
         cloud._process.wait(10)
+        cloud.stop()  # it is dead already: this closes our end of its stdin
     wait_until_gone([body["pid"], *children], timeout=10)
     deadline = time.monotonic() + 10
     while folders[0].exists() and time.monotonic() < deadline:

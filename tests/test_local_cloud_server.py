@@ -85,10 +85,11 @@ def test_cloud_stops_itself_when_its_owner_is_killed():
          "time.sleep(600)\n"],
         stdout=subprocess.PIPE, text=True, cwd=os.path.dirname(os.path.dirname(__file__)),
     )
-    cloud_pid = int(owner.stdout.readline())
-    assert not _process_gone(cloud_pid)
-    owner.kill()
-    owner.wait(10)
+    with owner.stdout:
+        cloud_pid = int(owner.stdout.readline())
+        assert not _process_gone(cloud_pid)
+        owner.kill()
+        owner.wait(10)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and not _process_gone(cloud_pid):
         time.sleep(0.2)

@@ -3,14 +3,19 @@ the Portuguese edition once, with its own prefix."""
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
+import workshop
 from workshop import setup
 from workshop.cleanup import find_leftovers
 from workshop.language import ENGLISH, PORTUGUESE
-from workshop.steps import NOTEBOOKS_DIR, STEPS
+from workshop.steps import NOTEBOOKS_DIR, PROJECT_ROOT, STEPS
 from workshop.testing import target
 
 
@@ -84,7 +89,7 @@ def test_the_portuguese_notebooks_run_then_nothing_is_left(cloud, monkeypatch):
 def test_a_check_cell_shows_its_report_once(cloud):
     """The last line of a check cell is `check("NN")`: the report is printed, and its value adds nothing."""
     notebook = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("import sys\nsys.path.insert(0, '..')\nfrom workshop import check"),
+        nbformat.v4.new_code_cell("from workshop import check"),
         nbformat.v4.new_code_cell('result = check("00")\nresult'),
         nbformat.v4.new_code_cell("result"),
     ])
@@ -95,3 +100,18 @@ def test_a_check_cell_shows_its_report_once(cloud):
     assert [output["output_type"] for output in checked] == ["stream"]
     assert checked[0]["text"].startswith("Check 00") and "<CheckResult" not in checked[0]["text"]
     assert "Check 00" in "".join(output.get("text", "") for output in again)  # asked for again: shown again
+
+
+def test_a_kernel_in_notebooks_pt_br_imports_the_installed_workshop():
+    """No notebook has a sys.path cell: its kernel is .venv's Python, where the project is installed (editable),
+    so `import workshop` works from the Portuguese edition's folder, one level deeper than the English one."""
+    folder = STEPS[0].notebook_in(PORTUGUESE).parent
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import json, os, sys\nimport workshop\n"
+        "print(json.dumps({'prefix': sys.prefix, 'workshop': workshop.__file__, 'cwd': os.getcwd(), 'path': sys.path}))")])
+    NotebookClient(notebook, kernel_name="python3", timeout=60, resources={"metadata": {"path": str(folder)}}).execute()
+    seen = json.loads(notebook.cells[0].outputs[0]["text"])
+    assert Path(seen["cwd"]) == folder
+    assert seen["prefix"] == sys.prefix, "the kernel runs another Python than this environment's"
+    assert Path(seen["workshop"]) == Path(workshop.__file__)  # this repository's, through the editable install
+    assert str(PROJECT_ROOT) not in seen["path"] and str(NOTEBOOKS_DIR) not in seen["path"]

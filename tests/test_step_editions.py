@@ -29,7 +29,7 @@ def test_the_portuguese_steps_00_and_01_build_the_role(cloud):
 
 
 def test_a_portuguese_script_runs_from_a_terminal_inside_steps_pt_br(cloud):
-    # One folder deeper than the English scripts: the sys.path cell still finds the repository's root.
+    # One folder deeper than the English scripts: `import workshop` works through the editable install.
     environment = {**os.environ, **cloud.environ, "WORKSHOP_PREFIX": "ptterminal"}
     environment.pop("WORKSHOP_LANG", None)
     folder = STEPS_DIR / PORTUGUESE

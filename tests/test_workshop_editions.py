@@ -47,7 +47,7 @@ def test_a_changed_code_line_is_named_with_its_cell(twins):
     english, twin = twins
     edit(twin, 'print("Created role", role["Arn"])', 'print("Função do IAM criada", role["Arn"])')
     difference = compare_scripts(english, twin)
-    assert difference is not None and difference.startswith("code cell 3 (notebook cell 5; cell 5 in English), code line 16")
+    assert difference is not None and difference.startswith("code cell 2 (notebook cell 4; cell 4 in English), code line 16")
     assert 'English:    print("Created role", role["Arn"])' in difference
     assert 'pt-BR:      print("Função do IAM criada", role["Arn"])' in difference
 
@@ -65,7 +65,7 @@ def test_a_line_added_at_the_end_of_a_cell_is_caught(twins):
     english, twin = twins
     edit(twin, 'iam = session.client("iam")\n', 'iam = session.client("iam")\nprint(iam)\n')
     difference = compare_scripts(english, twin) or ""
-    assert "code cell 2 (notebook cell 3" in difference and "a line in pt-BR that English lacks: print(iam)" in difference
+    assert "code cell 1 (notebook cell 2" in difference and "a line in pt-BR that English lacks: print(iam)" in difference
 
 
 def test_a_missing_code_cell_is_caught(twins):
@@ -73,7 +73,7 @@ def test_a_missing_code_cell_is_caught(twins):
     text = twin.read_text(encoding="utf-8")
     twin.write_text(text[:text.rindex("# %%\ncheck(")], encoding="utf-8")
     difference = compare_scripts(english, twin) or ""
-    assert difference.startswith("has 4 code cells, English has 5: code cell 5 (notebook cell 10 in English)")
+    assert difference.startswith("has 3 code cells, English has 4: code cell 4 (notebook cell 9 in English)")
     assert "is missing; it starts with 'check(\"01\")'" in difference
 
 
@@ -81,7 +81,7 @@ def test_an_extra_code_cell_is_caught(twins):
     english, twin = twins
     twin.write_text(twin.read_text(encoding="utf-8") + "\n# %%\nprint(names.role)\n", encoding="utf-8")
     difference = compare_scripts(english, twin) or ""
-    assert "has 6 code cells, English has 5: code cell 6 (notebook cell 11)" in difference and "is extra" in difference
+    assert "has 5 code cells, English has 4: code cell 5 (notebook cell 10)" in difference and "is extra" in difference
 
 
 def test_a_markdown_cell_more_or_less_changes_nothing(twins):

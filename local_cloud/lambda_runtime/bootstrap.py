@@ -36,6 +36,10 @@ import traceback
 # Running a file puts its folder first on sys.path; the handler's modules must not meet ours.
 if sys.path and os.path.abspath(sys.path[0] or ".") == os.path.dirname(os.path.abspath(__file__)):
     sys.path.pop(0)
+# The project is installed in editable mode (pyproject.toml), and that install's import hook would let a handler
+# import workshop or local_cloud, which no function on AWS can: drop the hook, so handlers see what AWS gives them.
+sys.meta_path[:] = [finder for finder in sys.meta_path
+                    if not getattr(finder, "__module__", "").startswith("__editable___serverless_chat_workshop")]
 
 MARK_START = b"\x1eLOCAL_CLOUD_END "
 MARK_END = b"\x1e\n"

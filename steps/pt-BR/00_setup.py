@@ -50,15 +50,6 @@
 # por exemplo `python -m workshop lab --prefix alice` (ou `WORKSHOP_PREFIX=alice make lab`), para que todos os
 # notebooks o usem.
 
-# %%
-# Os auxiliares ficam no pacote `workshop`, na raiz do repositório: tornamos o pacote importável tanto quando
-# isto roda como notebook (em notebooks/pt-BR/) quanto como script (python steps/pt-BR/00_setup.py).
-import sys
-from pathlib import Path
-
-here = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
-sys.path.insert(0, str(next(p for p in [here, *here.parents] if (p / "workshop").is_dir())))
-
 # %% [markdown]
 # `setup()` encontra o destino, inicia a nuvem local se for preciso e devolve uma **sessão**: ela fornece
 # clientes do boto3 para o destino e conhece o seu prefixo, a região, o id da conta e o nome de tudo.

@@ -11,15 +11,6 @@
 # (O direito de enviar mensagens para as conexões do chat vem no notebook 04, quando a API já existir.)
 
 # %%
-# Os auxiliares ficam no pacote `workshop`, na raiz do repositório: tornamos o pacote importável tanto quando
-# isto roda como notebook (em notebooks/pt-BR/) quanto como script (python steps/pt-BR/01_iam_role.py).
-import sys
-from pathlib import Path
-
-here = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
-sys.path.insert(0, str(next(p for p in [here, *here.parents] if (p / "workshop").is_dir())))
-
-# %%
 import json
 
 from workshop import check, ownership, setup

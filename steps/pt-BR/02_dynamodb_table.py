@@ -14,15 +14,6 @@
 # membros do chat.
 
 # %%
-# Os auxiliares ficam no pacote `workshop`, na raiz do repositório: tornamos o pacote importável tanto quando
-# isto roda como notebook (em notebooks/pt-BR/) quanto como script (python steps/pt-BR/02_dynamodb_table.py).
-import sys
-from pathlib import Path
-
-here = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
-sys.path.insert(0, str(next(p for p in [here, *here.parents] if (p / "workshop").is_dir())))
-
-# %%
 from workshop import check, ownership, setup
 
 session = setup()

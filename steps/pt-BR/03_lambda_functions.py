@@ -31,21 +31,12 @@
 # e atualizar o `sendPrivate` deixa as outras seis rodando (o notebook 08 atualiza uma enquanto o chat continua).
 
 # %%
-# Os auxiliares ficam no pacote `workshop`, na raiz do repositório: tornamos o pacote importável tanto quando
-# isto roda como notebook (em notebooks/pt-BR/) quanto como script (python steps/pt-BR/03_lambda_functions.py).
-import sys
-from pathlib import Path
-
-here = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
-sys.path.insert(0, str(next(p for p in [here, *here.parents] if (p / "workshop").is_dir())))
-
-# %%
 import base64
 import json
 import time
 
 from workshop import check, lookup, ownership, setup
-from workshop.packaging import build_zip, code_sha256
+from workshop.packaging import FUNCTIONS_DIR, build_zip, code_sha256
 from workshop.diagnosis import not_ready
 from workshop.language import current_language
 
@@ -75,7 +66,7 @@ role_arn = role["Arn"]
 # Um handler os chama pelo módulo, `chat_table.list_members()`, então cada linha diz onde mora o auxiliar.
 
 # %%
-code_folder = next(p for p in [here, *here.parents] if (p / "lambda_functions").is_dir()) / "lambda_functions"
+code_folder = FUNCTIONS_DIR  # lambda_functions/, na raiz do repositório
 for route in names.routes:
     module_file = code_folder / f"{names.module(route)}.py"
     print(f"# ===== {route} → {names.function(route)}: lambda_functions/{module_file.name} =====")

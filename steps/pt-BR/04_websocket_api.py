@@ -12,15 +12,6 @@
 #   conexões** desta API (`execute-api:ManageConnections`): é assim que as mensagens chegam aos clientes.
 
 # %%
-# Os auxiliares ficam no pacote `workshop`, na raiz do repositório: tornamos o pacote importável tanto quando
-# isto roda como notebook (em notebooks/pt-BR/) quanto como script (python steps/pt-BR/04_websocket_api.py).
-import sys
-from pathlib import Path
-
-here = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
-sys.path.insert(0, str(next(p for p in [here, *here.parents] if (p / "workshop").is_dir())))
-
-# %%
 import json
 
 from workshop import check, lookup, ownership, setup

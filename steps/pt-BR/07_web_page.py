@@ -12,15 +12,6 @@
 # pequeno `config.json` que informa à página a URL WebSocket do seu chat.
 
 # %%
-# As funções auxiliares ficam no pacote `workshop`, na raiz do repositório: tornamos o pacote importável
-# tanto no notebook (em notebooks/pt-BR/) quanto no script (python steps/pt-BR/07_web_page.py).
-import sys
-from pathlib import Path
-
-here = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
-sys.path.insert(0, str(next(p for p in [here, *here.parents] if (p / "workshop").is_dir())))
-
-# %%
 import json
 import time
 

@@ -16,15 +16,6 @@
 # tags, e o notebook 10 a exclui.
 
 # %%
-# As funções auxiliares ficam no pacote `workshop`, na raiz do repositório: tornamos o pacote importável
-# tanto no notebook (em notebooks/pt-BR/) quanto no script (python steps/pt-BR/08_under_the_hood.py).
-import sys
-from pathlib import Path
-
-here = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
-sys.path.insert(0, str(next(p for p in [here, *here.parents] if (p / "workshop").is_dir())))
-
-# %%
 import base64
 import io
 import json

@@ -14,18 +14,10 @@
 # mês na AWS. Cada número vem da sua execução ou da lista de preços em `workshop/data/`.
 
 # %%
-# As funções auxiliares ficam no pacote `workshop`, na raiz do repositório: tornamos o pacote importável
-# tanto no notebook (em notebooks/pt-BR/) quanto no script (python steps/pt-BR/09_serverless_vs_server.py).
-import sys
-from pathlib import Path
-
-here = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
-sys.path.insert(0, str(next(p for p in [here, *here.parents] if (p / "workshop").is_dir())))
-
-# %%
 import inspect
 import json
 import os
+import sys
 import time
 
 import websocket

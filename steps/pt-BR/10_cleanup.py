@@ -11,15 +11,6 @@
 # `python -m workshop destroy --dry-run`) para parar depois da lista.
 
 # %%
-# As funções auxiliares ficam no pacote `workshop`, na raiz do repositório: tornamos o pacote importável
-# tanto no notebook (em notebooks/pt-BR/) quanto no script (python steps/pt-BR/10_cleanup.py).
-import sys
-from pathlib import Path
-
-here = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
-sys.path.insert(0, str(next(p for p in [here, *here.parents] if (p / "workshop").is_dir())))
-
-# %%
 import os
 import time
 
