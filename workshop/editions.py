@@ -11,10 +11,11 @@ from pathlib import Path
 
 import jupytext
 
-from .language import PORTUGUESE
+from .language import EDITION_FOLDERS, PORTUGUESE
 from .steps import PROJECT_ROOT, STEPS, Step, get_step
 
-TRANSLATIONS = (PORTUGUESE,)
+# Every edition but English's, which is the original.
+TRANSLATIONS = tuple(EDITION_FOLDERS)
 
 
 def code_lines(source: str) -> list[str]:
