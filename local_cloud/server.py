@@ -5,25 +5,23 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 import time
 import uuid
+from functools import partial
 from pathlib import Path
 
 from aiohttp import web
 
 from . import boundary, control, patches
 from .config import Settings
-from .gateway import Gateway
+from .gateway import Gateway, management, sessions
 from .iam import IAM, enabled_from
-from .lambda_runtime import LambdaRuntime
+from .lambda_runtime import LambdaRuntime, http_api
 from .moto_bridge import MotoBridge
 from .s3_website import S3WebsiteEndpoint, website_host, website_url
 
 log = logging.getLogger("local_cloud")
 
-# lambda.invoke: POST /2015-03-31/functions/{FunctionName}/invocations
-INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<function>[^/]+)/invocations/?$")
 CONTROL_PREFIX = control.CONTROL_PREFIX
 # Lambda zips arrive base64-encoded inside create_function's JSON body (AWS allows 50 MB).
 MAX_REQUEST_BYTES = 80 * 1024 * 1024
@@ -43,6 +41,7 @@ class LocalCloudServer:
         self.iam = IAM(enabled_from(self.settings.iam), self.runtime.log_to_function)
         self.runtime.iam = self.iam
         self.gateway = Gateway(self.settings, self.runtime, self.iam)
+        self._invoke = partial(http_api.handle_invoke, self.runtime)  # for IAM.guard, which passes the request
         self.websites = S3WebsiteEndpoint()
         self.stopped = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -60,7 +59,11 @@ class LocalCloudServer:
         return app
 
     async def front_door(self, request: web.Request) -> web.StreamResponse:
-        """Check the request at the boundary, then send it to the part that owns it; the rest is moto's."""
+        """Check the request at the boundary, then send it to the part that owns it; the rest is moto's.
+
+        Each part's handler is called here, directly: the gateway's sessions and @connections, the runtime's
+        invoke API, the control API, moto's bridge. None of them calls back into another.
+        """
         # A website host (BUCKET.s3-website.localhost:PORT) reaches S3's website endpoint and nothing else,
         # like a host of its own: anonymous GET/HEAD of public objects, on any path. So a page served from a
         # bucket gains nothing on the API, invoke, @connections or control paths, which stay behind the boundary.
@@ -72,11 +75,11 @@ class LocalCloudServer:
             return boundary.seal(refusal)
         path = request.path
         if request.headers.get("Upgrade", "").lower() == "websocket":
-            return await self.gateway.handle_websocket(request)
+            return await sessions.serve(self.gateway, request)
         if "/@connections/" in path or path.startswith("/@connections"):
-            response = await self.gateway.handle_management(request)
-        elif request.method == "POST" and INVOKE_PATH.match(path):
-            response = await self.iam.guard(request, self.runtime.handle_invoke_http)
+            response = await management.handle(self.gateway, request)
+        elif request.method == "POST" and http_api.INVOKE_PATH.match(path):
+            response = await self.iam.guard(request, self._invoke)
         elif path.startswith(CONTROL_PREFIX):
             response = await self.control(request)
         else:

@@ -65,7 +65,8 @@ def test_arn_wildcards_match_component_by_component():
 
 
 def function_with(*statements):
-    return SimpleNamespace(policy=SimpleNamespace(statements=list(statements)))
+    """A function's resource policy as moto keeps it."""
+    return SimpleNamespace(revision="1", statements=list(statements))
 
 
 def statement(source_arn=None, principal=None, action="lambda:InvokeFunction"):

@@ -6,15 +6,16 @@ import asyncio
 import logging
 import time
 from collections.abc import Coroutine
-from typing import Any
-
-from aiohttp import web
+from typing import TYPE_CHECKING, Any
 
 from ..config import Settings
-from . import management, sessions
+from ..runtime_interface import FunctionRuntime
 from .connection import Connection
 from .hints import Hints
 from .integration import Integrations
+
+if TYPE_CHECKING:
+    from ..iam import IAM
 
 log = logging.getLogger("local_cloud.gateway")
 
@@ -24,25 +25,22 @@ GOING_AWAY = 1001
 
 
 class Gateway:
-    """Serves every stage of every WebSocket API at /{apiId}/{stage}, and @connections for their connections."""
+    """What every WebSocket session and @connections call shares: the open connections, hints, the integrations.
 
-    def __init__(self, settings: Settings, runtime: Any, iam: Any = None) -> None:
+    The front door serves the sessions (sessions.serve, at /{apiId}/{stage}) and @connections (management.handle)
+    with it; the gateway reaches the Lambda runtime only through runtime_interface.FunctionRuntime.
+    """
+
+    def __init__(self, settings: Settings, runtime: FunctionRuntime, iam: IAM | None = None) -> None:
         self.settings = settings
-        self.runtime = runtime
-        self.iam = iam  # local_cloud.iam.IAM: execute-api:ManageConnections for role and user signers
-        self.hints = Hints(runtime)
+        self.iam = iam  # execute-api:ManageConnections for role and user signers
+        self.hints = Hints(runtime.log_to_function)
         self.integrations = Integrations(runtime, self.hints, settings.integration_timeout)
         self.connections: dict[str, Connection] = {}
         self.closing = False
         self._live: dict[str, asyncio.Event] = {}  # set once a session ran its $disconnect
         self._tasks: set[asyncio.Task[Any]] = set()
         self._sweeper: asyncio.Task[None] | None = None
-
-    async def handle_websocket(self, request: web.Request) -> web.StreamResponse:
-        return await sessions.serve(self, request)
-
-    async def handle_management(self, request: web.Request) -> web.StreamResponse:
-        return await management.handle(self, request)
 
     # -- bookkeeping used by sessions and @connections ------------------------------------------
     def register(self, conn: Connection) -> None:

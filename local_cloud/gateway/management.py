@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from . import hints
 from .connection import Connection, ConnectionGone, OutboxFull
 from .frames import MAX_MESSAGE_BYTES
 from .ids import is_connection_id, iso_time
@@ -26,6 +27,7 @@ def aws_error(status: int, error_type: str, message: str | None = None) -> web.R
 
 
 async def handle(gateway: Gateway, request: web.Request) -> web.StreamResponse:
+    """The front door's handler for every @connections path (after the boundary)."""
     if gateway.settings.connections_latency_ms > 0:
         await asyncio.sleep(gateway.settings.connections_latency_ms / 1000)  # the network AWS would add
     match = PATH.match(request.path)
@@ -42,7 +44,7 @@ async def handle(gateway: Gateway, request: web.Request) -> web.StreamResponse:
     conn = gateway.connections.get(connection_id)
     first, second = match.group("first"), match.group("second")
     if conn is not None and first == conn.api_id and second is None and first != conn.stage:
-        return await _without_stage(gateway, request, conn)
+        return _without_stage(gateway, request, conn)
     if gateway.iam is not None:
         api_id, stage = (first, second) if first and second else (
             (conn.api_id, conn.stage) if conn is not None else (None, None))
@@ -67,18 +69,14 @@ async def handle(gateway: Gateway, request: web.Request) -> web.StreamResponse:
     return aws_error(405, "MethodNotAllowedException", f"{request.method} is not an @connections operation")
 
 
-async def _without_stage(gateway: Gateway, request: web.Request, conn: Connection) -> web.Response:
+def _without_stage(gateway: Gateway, request: web.Request, conn: Connection) -> web.Response:
     """https://{domainName}/@connections/{id}: AWS reads "@connections" as the stage and answers 403 Forbidden."""
     function_name = None
     if gateway.iam is not None:
         function_name = gateway.iam.function_of(request)
-    await gateway.hints.say(
-        f"no-stage|{conn.api_id}",
-        f"A @connections {request.method} for API {conn.api_id} has no stage in its path, so AWS answers 403 "
-        f"Forbidden: the management endpoint is https://{{domainName}}/{{stage}}, here "
-        f"https://{conn.domain_name}/{conn.stage}. Build the client with endpoint_url="
-        f"f\"https://{{event['requestContext']['domainName']}}/{{event['requestContext']['stage']}}\"",
-        function_name)
+    gateway.hints.say(f"no-stage|{conn.api_id}",
+                      hints.connections_without_stage(request.method, conn.api_id, conn.domain_name, conn.stage),
+                      function_name)
     return aws_error(403, "ForbiddenException", "Forbidden")
 
 

@@ -10,11 +10,13 @@ from typing import TYPE_CHECKING
 from aiohttp import WSMsgType, web
 from aiohttp.http_websocket import WebSocketError
 
-from .. import apis
+from . import hints
 from .connection import Connection, ConnectionGone, OutboxFull
+from .deployed_apis import StageView, api_exists, find_stage, function_arn_from_integration_uri
 from .events import connect_event, disconnect_event, message_event
 from .frames import GatewayWebSocketResponse
 from .ids import new_id
+from .integration import function_name
 from .responses import (
     error_frame,
     failure_message,
@@ -27,7 +29,7 @@ from .responses import (
 from .routing import select_route
 
 if TYPE_CHECKING:
-    from . import Gateway
+    from . import Gateway  # the front door passes it in; nothing here calls back into the server
 
 log = logging.getLogger("local_cloud.gateway")
 
@@ -45,18 +47,14 @@ async def serve(gateway: Gateway, request: web.Request) -> web.StreamResponse:
     """Answer a WebSocket handshake on /{apiId}/{stage} and serve the connection until it ends."""
     parts = request.path.strip("/").split("/")
     if len(parts) != 2 or not all(parts):
-        await gateway.hints.say(
-            f"path:{request.path}",
-            f"WebSocket connection to {request.path!r}: connect to ApiEndpoint + '/' + stage, i.e. "
-            f"ws://{request.host}/<apiId>/<stage> (apigatewayv2.get_api(ApiId=...)['ApiEndpoint']).",
-        )
+        gateway.hints.say(f"path:{request.path}", hints.wrong_path(request.path, request.host))
         return json_error(404, "Not Found")
     api_id, stage_name = parts
     if gateway.closing:
         return json_error(503, "Service Unavailable")
-    stage = apis.find_stage(api_id, stage_name)
+    stage = find_stage(api_id, stage_name)
     if stage is None:
-        return await _unknown_stage(gateway, api_id, stage_name)
+        return _unknown_stage(gateway, api_id, stage_name)
 
     probe = GatewayWebSocketResponse()
     if not probe.can_prepare(request).ok:
@@ -67,7 +65,7 @@ async def serve(gateway: Gateway, request: web.Request) -> web.StreamResponse:
     protocols: tuple[str, ...] = ()
     connect_route = stage.routes.get("$connect")
     if connect_route is None and "$connect" in stage.undeployed_route_keys:
-        await _say_undeployed(gateway, stage, "$connect")
+        _say_undeployed(gateway, stage, "$connect")
     if connect_route is not None:
         event = connect_event(conn, _handshake_headers(request, conn), list(request.query.items()), new_id())
         outcome = await gateway.integrations.invoke(stage, connect_route, event)
@@ -75,12 +73,8 @@ async def serve(gateway: Gateway, request: web.Request) -> web.StreamResponse:
             return json_error(failure_status(outcome), "Internal server error")
         status = proxy_status(outcome.result)
         if status is None:
-            await gateway.hints.say(
-                f"connect-status:{api_id}",
-                f"the $connect function of API {api_id} returned {_preview(outcome.raw)} without a statusCode, so "
-                "AWS refuses the connection (502); return {'statusCode': 200} to accept it (another status rejects it).",
-                _function_name(connect_route.integration_uri),
-            )
+            gateway.hints.say(f"connect-status:{api_id}", hints.connect_without_status(api_id, _preview(outcome.raw)),
+                              _function_name(connect_route.integration_uri))
             return json_error(502, "Internal server error")
         if not 200 <= status < 300:
             return web.Response(status=status, text=proxy_body(outcome.result))
@@ -162,7 +156,7 @@ async def _dispatch(gateway: Gateway, conn: Connection, inbox: asyncio.Queue[str
 async def _route_message(gateway: Gateway, conn: Connection, body: str) -> None:
     """Pick the route, run its integration, and answer the client like API Gateway."""
     request_id = new_id()
-    stage = apis.find_stage(conn.api_id, conn.stage)
+    stage = find_stage(conn.api_id, conn.stage)
     if stage is None:  # the stage or API was deleted under a live connection
         _reply(conn, error_frame("Forbidden", conn.connection_id, request_id))
         return
@@ -171,7 +165,7 @@ async def _route_message(gateway: Gateway, conn: Connection, body: str) -> None:
         wanted = select_route(stage.route_selection_expression, body,
                               set(stage.routes) | set(stage.undeployed_route_keys))
         if wanted != route_key and wanted in stage.undeployed_route_keys:
-            await _say_undeployed(gateway, stage, wanted)
+            _say_undeployed(gateway, stage, wanted)
     if route_key is None:
         _reply(conn, error_frame("Forbidden", conn.connection_id, request_id))
         return
@@ -194,11 +188,11 @@ def _reply(conn: Connection, data: bytes) -> None:
 async def _run_disconnect(gateway: Gateway, conn: Connection, status: int, reason: str) -> None:
     """Invoke $disconnect (best effort, as on AWS) with why the socket ended."""
     try:
-        stage = apis.find_stage(conn.api_id, conn.stage)
+        stage = find_stage(conn.api_id, conn.stage)
         route = stage.routes.get("$disconnect") if stage else None
         if stage is None or route is None:
             if stage is not None and "$disconnect" in stage.undeployed_route_keys:
-                await _say_undeployed(gateway, stage, "$disconnect")
+                _say_undeployed(gateway, stage, "$disconnect")
             return
         event = disconnect_event(conn, status, reason, new_id())
         outcome = await gateway.integrations.invoke(stage, route, event)
@@ -208,30 +202,17 @@ async def _run_disconnect(gateway: Gateway, conn: Connection, status: int, reaso
         log.exception("connection %s: $disconnect could not run", conn.connection_id)
 
 
-async def _unknown_stage(gateway: Gateway, api_id: str, stage_name: str) -> web.Response:
-    if not apis.api_exists(api_id):
-        await gateway.hints.say(
-            f"no-api:{api_id}",
-            f"WebSocket connection to API {api_id!r}: no such API; use the ApiEndpoint that "
-            "apigatewayv2.create_api(...) or get_apis() returns, plus '/' + stage.",
-        )
+def _unknown_stage(gateway: Gateway, api_id: str, stage_name: str) -> web.Response:
+    if not api_exists(api_id):
+        gateway.hints.say(f"no-api:{api_id}", hints.no_such_api(api_id))
         return json_error(404, "Not Found")
-    await gateway.hints.say(
-        f"no-stage:{api_id}:{stage_name}",
-        f"WebSocket connection to stage {stage_name!r} of API {api_id}: the stage does not exist, so AWS answers "
-        f"403; create it with apigatewayv2.create_stage(ApiId={api_id!r}, StageName={stage_name!r}, "
-        "DeploymentId=...) after apigatewayv2.create_deployment(ApiId=...).",
-    )
+    gateway.hints.say(f"no-stage:{api_id}:{stage_name}", hints.no_such_stage(api_id, stage_name))
     return json_error(403, "Forbidden")
 
 
-async def _say_undeployed(gateway: Gateway, stage: apis.StageView, route_key: str) -> None:
-    await gateway.hints.say(
-        f"undeployed:{stage.api_id}:{stage.stage_name}:{route_key}",
-        f"route {route_key!r} of API {stage.api_id} was created after the last deployment of stage "
-        f"{stage.stage_name!r}, so the stage does not serve it yet; deploy with apigatewayv2.create_deployment("
-        f"ApiId={stage.api_id!r}, StageName={stage.stage_name!r}).",
-    )
+def _say_undeployed(gateway: Gateway, stage: StageView, route_key: str) -> None:
+    gateway.hints.say(f"undeployed:{stage.api_id}:{stage.stage_name}:{route_key}",
+                      hints.undeployed_route(stage.api_id, stage.stage_name, route_key))
 
 
 def _handshake_headers(request: web.Request, conn: Connection) -> list[tuple[str, str]]:
@@ -254,8 +235,8 @@ def _chosen_subprotocol(result: object) -> tuple[str, ...]:
 
 
 def _function_name(integration_uri: str | None) -> str | None:
-    arn = apis.function_arn_from_integration_uri(integration_uri or "")
-    return arn.split(":")[6] if arn and len(arn.split(":")) > 6 else None
+    arn = function_arn_from_integration_uri(integration_uri or "")
+    return function_name(arn) if arn else None
 
 
 def _preview(raw: bytes) -> str:

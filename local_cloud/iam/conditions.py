@@ -8,20 +8,18 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .wildcards import resource_matches, wildcard
+
 log = logging.getLogger("local_cloud.iam")
 
 Compare = Callable[[str, str], bool]
 
 
 def _glob(pattern: str, value: str, ignore_case: bool = False) -> bool:
-    from .policy import _wildcard
-
-    return _wildcard(pattern, ignore_case).fullmatch(value) is not None
+    return wildcard(pattern, ignore_case).fullmatch(value) is not None
 
 
 def _arn_like(pattern: str, value: str) -> bool:
-    from .policy import resource_matches
-
     return pattern == "*" or (value.count(":") >= 5 and resource_matches(pattern, value))
 
 

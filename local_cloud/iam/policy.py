@@ -7,15 +7,11 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
-from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
 
 from .conditions import ConditionBlock
-
-# The resource of a request the local cloud cannot name (a service it has no resource rules for):
-# statements are then judged on their actions and conditions only.
-UNKNOWN_RESOURCE = ""
+from .wildcards import UNKNOWN_RESOURCE, action_matches, resource_matches
 
 
 class Effect(Enum):
@@ -30,28 +26,6 @@ class Match:
     effect: Effect
     policy: str
     sid: str | None
-
-
-@lru_cache(maxsize=4096)
-def _wildcard(pattern: str, ignore_case: bool) -> re.Pattern[str]:
-    # IAM wildcards: * is any run of characters, ? exactly one.
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.compile(regex, re.DOTALL | (re.IGNORECASE if ignore_case else 0))
-
-
-def action_matches(pattern: str, action: str) -> bool:
-    """Action names match without regard to case (dynamodb:putitem is dynamodb:PutItem)."""
-    return pattern == "*" or _wildcard(pattern, True).fullmatch(action) is not None
-
-
-def resource_matches(pattern: str, resource: str) -> bool:
-    """ARNs match part by part (the six colon-separated parts), each with * and ? wildcards, case-sensitively."""
-    if pattern == "*" or resource == UNKNOWN_RESOURCE:
-        return True
-    wanted, actual = pattern.split(":", 5), resource.split(":", 5)
-    if len(wanted) != 6 or len(actual) != 6:
-        return _wildcard(pattern, False).fullmatch(resource) is not None
-    return all(_wildcard(w, False).fullmatch(a) is not None for w, a in zip(wanted, actual, strict=True))
 
 
 _VARIABLE = re.compile(r"\$\{([^}]+)\}")

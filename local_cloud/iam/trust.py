@@ -120,7 +120,7 @@ def apply_trust_check(enabled: bool) -> None:
     if _applied:
         return
     _applied = True
-    from ..patches.moto_routes import replace_method
+    from ..patches.wrapping import replace_method
 
     replace_method(LambdaBackend, "create_function", _checked_create)
     replace_method(LambdaBackend, "update_function_configuration", _checked_update)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .errors import FunctionNotFound, InvalidRequestContent, InvokeError
-from .runtime import InvokeResult, LambdaRuntime
+from ..runtime_interface import FunctionNotFound, InvalidRequestContent, InvokeError, InvokeResult
+from .runtime import LambdaRuntime
 
 __all__ = ["FunctionNotFound", "InvalidRequestContent", "InvokeError", "InvokeResult", "LambdaRuntime"]

@@ -3,70 +3,24 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import re
 import uuid
-from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from moto.backends import get_backend
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from .errors import FunctionNotFound
-
-FUNCTION_ARN = re.compile(
-    r"^arn:(?P<partition>[\w-]+):lambda:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):function:(?P<name>[^:]+)(?::(?P<qualifier>[^:]+))?$"
+from ..runtime_interface import (
+    FunctionNotFound,
+    FunctionSpec,
+    ResolvedFunction,
+    parse_function_arn,
+    unqualified_arn,
 )
+
 # "123456789012:function:name" - the partial ARN form the Invoke API also accepts.
 PARTIAL_ARN = re.compile(r"^(?P<account>\d{12}):function:(?P<name>[^:]+)(?::(?P<qualifier>[^:]+))?$")
 NAME_WITH_QUALIFIER = re.compile(r"^(?P<name>[^:]+)(?::(?P<qualifier>[^:]+))?$")
-
-
-@dataclass(frozen=True)
-class FunctionSpec:
-    """Everything about one function version that a worker needs, copied out of moto at invoke time."""
-
-    name: str
-    arn: str  # unqualified
-    account: str
-    region: str
-    version: str
-    handler: str
-    runtime: str
-    timeout: float
-    memory_size: int
-    environment: dict[str, str]
-    code_sha256: str
-    code_bytes: bytes = field(repr=False)
-    # Tells a function from one created again under its name: that one starts cold, with fresh module state.
-    incarnation: str = ""
-    role: str = ""  # the execution role's ARN: the function runs with its temporary credentials
-
-    @property
-    def pool_key(self) -> tuple[str, str, str]:
-        """One pool of workers per function (and version) in an account and region."""
-        return (self.account, self.region, f"{self.name}:{self.version}")
-
-    @cached_property
-    def config_key(self) -> str:
-        """Changes whenever the code or anything a worker was started with changes: then workers are replaced."""
-        config = [self.incarnation, self.code_sha256, self.handler, self.runtime, self.timeout, self.memory_size,
-                  sorted(self.environment.items()), self.role]
-        return hashlib.sha256(json.dumps(config).encode()).hexdigest()
-
-    @property
-    def log_group_name(self) -> str:
-        return f"/aws/lambda/{self.name}"
-
-    @property
-    def is_python(self) -> bool:
-        return (self.runtime or "").startswith("python")
-
-
-def unqualified_arn(account: str, region: str, name: str) -> str:
-    return f"arn:aws:lambda:{region}:{account}:function:{name}"
 
 
 def find_function(function: str, region: str, qualifier: str | None = None) -> FunctionSpec:
@@ -76,16 +30,16 @@ def find_function(function: str, region: str, qualifier: str | None = None) -> F
     account and region moto holds (the local cloud has one user, so a name is almost always unique).
     """
     account: str | None = None
-    match = FUNCTION_ARN.match(function)
-    if match:
-        account, region = match["account"], match["region"]
+    arn = parse_function_arn(function)
+    if arn is not None:
+        account, region, name, qualifier = arn.account, arn.region, arn.name, arn.qualifier or qualifier
     else:
         match = PARTIAL_ARN.match(function) or NAME_WITH_QUALIFIER.match(function)
         if match is None:
             raise FunctionNotFound(unqualified_arn(DEFAULT_ACCOUNT_ID, region, function))
         account = match.groupdict().get("account")
-    name = match["name"]
-    qualifier = match["qualifier"] or qualifier
+        name = match["name"]
+        qualifier = match["qualifier"] or qualifier
     not_found_arn = unqualified_arn(account or DEFAULT_ACCOUNT_ID, region, name)
     if qualifier:
         not_found_arn += f":{qualifier}"
@@ -105,15 +59,29 @@ def _places_to_look(account: str | None, region: str) -> list[tuple[str, str]]:
     return first + rest
 
 
+def resolve(function_arn: str) -> ResolvedFunction:
+    """The function a full ARN names, with its resource policy: one lookup serves the permission check and the run."""
+    arn = parse_function_arn(function_arn)
+    fn = _moto_function(arn.account, arn.region, arn.name, arn.qualifier or None) if arn is not None else None
+    if arn is None or fn is None:
+        raise FunctionNotFound(function_arn)
+    return ResolvedFunction(spec_of(fn, arn.account, arn.region), function_arn, fn.policy)
+
+
 def _lookup(account: str, region: str, name: str, qualifier: str | None) -> FunctionSpec | None:
-    backend = get_backend("lambda")[account][region]
+    fn = _moto_function(account, region, name, qualifier)
+    return None if fn is None else spec_of(fn, account, region)
+
+
+def _moto_function(account: str, region: str, name: str, qualifier: str | None) -> Any | None:
+    """moto's function object, or None; never creates a backend (moto's own __getitem__ would)."""
+    backend = dict.get(dict.get(get_backend("lambda"), account) or {}, region)
+    if backend is None:
+        return None
     try:
-        fn: Any = backend.get_function(name, qualifier)
+        return backend.get_function(name, qualifier)
     except Exception:  # noqa: BLE001 - moto raises its own "not found" errors; any of them means "not here"
         return None
-    if fn is None:
-        return None
-    return spec_of(fn, account, region)
 
 
 def spec_of(fn: Any, account: str, region: str) -> FunctionSpec:

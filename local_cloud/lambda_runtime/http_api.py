@@ -11,7 +11,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from .errors import InvokeError
+from ..runtime_interface import InvokeError
 
 if TYPE_CHECKING:
     from .runtime import LambdaRuntime
@@ -30,6 +30,7 @@ def aws_error(status: int, error_type: str, message: str) -> web.Response:
 
 
 async def handle_invoke(runtime: LambdaRuntime, request: web.Request) -> web.Response:
+    """The front door's handler for lambda.invoke (after the boundary and IAM): the runtime answers like AWS."""
     match = INVOKE_PATH.match(request.path)
     if match is None:
         return aws_error(404, "ResourceNotFoundException", f"No Lambda API at {request.path}")

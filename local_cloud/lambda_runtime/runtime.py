@@ -13,17 +13,20 @@ import subprocess
 import sys
 import time
 import uuid
-from dataclasses import dataclass
-from typing import Any
-
-from aiohttp import web
+from typing import TYPE_CHECKING, Any
 
 from ..config import Settings
+from ..runtime_interface import (
+    FunctionNotFound,
+    FunctionSpec,
+    InvalidRequestContent,
+    InvokeError,
+    InvokeResult,
+    ResolvedFunction,
+)
 from . import cloudwatch, forkserver, processes, zip_package
 from .code_cache import CodeCache, remove_abandoned
-from .errors import FunctionNotFound, InvalidRequestContent, InvokeError
-from .functions import FunctionSpec, find_function, spec_of
-from .http_api import handle_invoke
+from .functions import find_function, resolve
 from .memory import BOTO3_IMPORT_BYTES, MemoryAccount, MemoryWatch
 from .pool import Completed, FunctionPool, Invocation, Started, error_payload
 from .worker import BOOTSTRAP, MAX_MESSAGE_BYTES, Worker, worker_environment
@@ -41,23 +44,19 @@ TAIL_BYTES = 4096
 # sure nothing reaches a real account. With IAM on, each function gets its role's temporary credentials instead.
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_SESSION_TOKEN": "test"}
 
-
-@dataclass
-class InvokeResult:
-    status_code: int
-    payload: bytes
-    function_error: str | None
-    log_result: str | None  # base64 of the last 4 KB of the log, when LogType is "Tail"
-    executed_version: str | None
-    request_id: str
+if TYPE_CHECKING:
+    from ..iam import IAM
 
 
 class LambdaRuntime:
-    """Owns every worker process of one local cloud. Safe to call `invoke` from many asyncio tasks at once."""
+    """Owns every worker process of one local cloud. Safe to call `invoke` from many asyncio tasks at once.
+
+    It is the gateway's runtime_interface.FunctionRuntime: `resolve`, `invoke_resolved`, `log_to_function`.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.iam: Any = None  # local_cloud.iam.IAM, set by the server: issues each function's role credentials
+        self.iam: IAM | None = None  # set by the server: issues each function's role credentials
         self.spare_workers = int(os.environ.get("LOCAL_CLOUD_LAMBDA_SPARE_WORKERS", "1"))
         # New workers are forked from a process that has imported boto3 (Linux): ready in milliseconds, sharing
         # its memory. LOCAL_CLOUD_LAMBDA_FORK=0, or no spare workers, spawns each one fresh (honest cold starts).
@@ -185,20 +184,12 @@ class LambdaRuntime:
     # -- the programmatic API -------------------------------------------------------------------------
     async def invoke(self, function: str, payload: bytes, invocation_type: str = "RequestResponse",
                      log_type: str = "None", qualifier: str | None = None,
-                     client_context: dict[str, Any] | None = None, region: str | None = None,
-                     found: tuple[Any, str, str] | None = None, trusted_json: bool = False) -> InvokeResult:
-        """Invoke like lambda.invoke; `function` is a name, partial ARN or ARN. Raises FunctionNotFound.
-
-        The gateway passes what it already has: `found` (moto's function, its account and region, looked up
-        for the permission check) and `trusted_json` (it wrote the payload with json.dumps itself).
-        """
+                     client_context: dict[str, Any] | None = None, region: str | None = None) -> InvokeResult:
+        """Invoke like lambda.invoke; `function` is a name, partial ARN or ARN. Raises FunctionNotFound."""
         if invocation_type not in INVOCATION_TYPES:
             raise InvokeError(f"InvocationType must be one of {', '.join(INVOCATION_TYPES)}, not {invocation_type!r}")
-        if found is not None and qualifier is None:
-            spec = spec_of(*found)
-        else:
-            spec = find_function(function, region or self.settings.region, qualifier)
-        text = payload.decode() if trusted_json else _event_text(payload)
+        spec = find_function(function, region or self.settings.region, qualifier)
+        text = _event_text(payload)
         request_id = str(uuid.uuid4())
         if invocation_type == "DryRun":
             return InvokeResult(204, b"", None, None, None, request_id)
@@ -214,17 +205,30 @@ class LambdaRuntime:
         return InvokeResult(200, completed.payload, "Unhandled" if completed.failed else None, log_result,
                             spec.version, request_id)
 
-    def log_to_function(self, function: str, message: str) -> None:
+    # -- the gateway's interface (runtime_interface.FunctionRuntime) ---------------------------------------
+    def resolve(self, function_arn: str) -> ResolvedFunction:
+        """The function a full ARN names, with its resource policy; raises FunctionNotFound."""
+        return resolve(function_arn)
+
+    async def invoke_resolved(self, function: ResolvedFunction, event_json: str) -> InvokeResult:
+        """A synchronous invoke of a function already looked up, with an event the caller wrote as JSON text.
+
+        Nothing is looked up, parsed or encoded again: the text goes to the worker as it is.
+        """
+        request_id = str(uuid.uuid4())
+        spec = function.spec
+        completed = await self._run(spec, Invocation(request_id, event_json, function.invoked_arn))
+        return InvokeResult(200, completed.payload, "Unhandled" if completed.failed else None, None,
+                            spec.version, request_id)
+
+    def log_to_function(self, function_name: str, message: str) -> None:
         """Append a line to a function's log group (the gateway uses it for hints such as a missing permission)."""
         try:
-            spec = find_function(function, self.settings.region)
+            spec = find_function(function_name, self.settings.region)
         except FunctionNotFound:
             return
         stream = f"{time.strftime('%Y/%m/%d', time.gmtime())}/[local-cloud]gateway"
         cloudwatch.write_lines(spec.account, spec.region, spec.log_group_name, stream, message.splitlines())
-
-    async def handle_invoke_http(self, request: web.Request) -> web.Response:
-        return await handle_invoke(self, request)
 
     # -- running ------------------------------------------------------------------------------------
     async def _run(self, spec: FunctionSpec, invocation: Invocation) -> Completed:

@@ -4,7 +4,7 @@ AWS redeploys such a stage after every change to the API. Here that happens when
 looks (get_stage(s), get_deployment(s), create/update_stage): a new automatic deployment is
 made whenever the routes differ from the ones the stage's deployment holds, so DeploymentId
 and get_deployments read as on AWS. The gateway serves an AutoDeploy stage's live routes
-either way (apis.find_stage).
+either way (gateway/deployed_apis.find_stage).
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from typing import Any
 
 from moto.apigatewayv2.models import Api, ApiGatewayV2Backend
 
-from ..apis import current_routes
+from ..gateway.deployed_apis import current_routes
 from .apigatewayv2_deployments import Deployment
-from .moto_routes import replace_method
+from .wrapping import replace_method
 
 AUTO_DESCRIPTION = "Automatic deployment triggered by changes to the Api configuration"
 

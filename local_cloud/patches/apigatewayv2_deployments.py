@@ -1,6 +1,6 @@
 """Fills moto's gap: apigatewayv2 deployments (create/get/list/update/delete), which moto answers with 404.
 
-A deployment snapshots the API's routes at that moment (see apis.current_routes); a stage serves
+A deployment snapshots the API's routes at that moment (see gateway/deployed_apis.current_routes); a stage serves
 the snapshot of the deployment it points at. Deployments live on moto's Api object, so
 delete_api and moto's reset remove them too.
 """
@@ -18,8 +18,9 @@ from moto.apigatewayv2.responses import ApiGatewayV2Response
 from moto.core.utils import iso_8601_datetime_without_milliseconds
 from moto.moto_api._internal import mock_random as random
 
-from ..apis import DeployedRoute, current_routes
-from .moto_routes import add_apigatewayv2_operation, add_apigatewayv2_url, replace_method
+from ..gateway.deployed_apis import DeployedRoute, current_routes
+from .apigatewayv2_registry import add_apigatewayv2_operation, add_apigatewayv2_url
+from .wrapping import replace_method
 
 
 class DeploymentNotFound(APIGatewayV2Error):

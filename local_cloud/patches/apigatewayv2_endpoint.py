@@ -12,7 +12,7 @@ from typing import Any
 from moto.apigatewayv2.models import Api
 
 from ..config import Settings
-from .moto_routes import replace_method
+from .wrapping import replace_method
 
 _settings = Settings()
 

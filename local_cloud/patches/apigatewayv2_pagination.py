@@ -12,7 +12,7 @@ from typing import Any
 from moto.apigatewayv2.exceptions import BadRequestException
 from moto.apigatewayv2.responses import ApiGatewayV2Response
 
-from .moto_routes import replace_method
+from .wrapping import replace_method
 
 PAGINATED_OPERATIONS = ("get_apis", "get_routes", "get_integrations", "get_stages", "get_deployments",
                         "get_route_responses")

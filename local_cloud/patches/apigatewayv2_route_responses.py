@@ -7,7 +7,7 @@ import json
 from moto.apigatewayv2.models import ApiGatewayV2Backend, RouteResponse
 from moto.apigatewayv2.responses import ApiGatewayV2Response
 
-from .moto_routes import add_apigatewayv2_operation
+from .apigatewayv2_registry import add_apigatewayv2_operation
 
 
 def get_route_responses(self: ApiGatewayV2Backend, api_id: str, route_id: str) -> list[RouteResponse]:

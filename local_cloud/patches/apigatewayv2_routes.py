@@ -10,7 +10,7 @@ from typing import Any
 from moto.apigatewayv2.exceptions import APIGatewayV2Error
 from moto.apigatewayv2.models import Api, Route
 
-from .moto_routes import replace_method
+from .wrapping import replace_method
 
 
 class RouteKeyTaken(APIGatewayV2Error):

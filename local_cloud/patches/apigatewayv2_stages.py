@@ -16,7 +16,8 @@ from moto.apigatewayv2.models import Api, ApiGatewayV2Backend, Stage
 from moto.apigatewayv2.responses import ApiGatewayV2Response
 
 from .apigatewayv2_deployments import get_deployment_of
-from .moto_routes import add_apigatewayv2_operation, replace_method
+from .apigatewayv2_registry import add_apigatewayv2_operation
+from .wrapping import replace_method
 
 
 class StageAlreadyExists(APIGatewayV2Error):

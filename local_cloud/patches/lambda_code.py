@@ -16,7 +16,7 @@ from moto.awslambda.exceptions import InvalidParameterValueException
 from moto.awslambda.models import LambdaFunction
 
 from ..lambda_runtime import zip_package
-from .moto_routes import replace_method
+from .wrapping import replace_method
 
 # What _set_function_code changes, restored when the new code is refused.
 CODE_ATTRIBUTES = ("code", "code_bytes", "code_size", "code_sha_256", "code_digest")

@@ -14,7 +14,7 @@ from typing import Any
 
 from moto.awslambda.models import LambdaBackend
 
-from .moto_routes import replace_method
+from .wrapping import replace_method
 
 log = logging.getLogger("local_cloud.lambda")
 Listener = Callable[[str, str, str], None]

@@ -12,7 +12,7 @@ import botocore.session
 from moto.awslambda.exceptions import InvalidParameterValueException
 from moto.awslambda.models import LambdaBackend
 
-from .moto_routes import replace_method
+from .wrapping import replace_method
 
 # Python runtimes AWS no longer lets anyone create or update functions with.
 RETIRED_RUNTIMES = ("python2.7", "python3.6", "python3.7", "python3.8")

@@ -14,7 +14,7 @@ from typing import Any
 from moto.s3.exceptions import S3ClientError
 from moto.s3.models import FakeBucket, PublicAccessBlock, S3Backend
 
-from .moto_routes import replace_method
+from .wrapping import replace_method
 
 
 class PublicPolicyBlocked(S3ClientError):

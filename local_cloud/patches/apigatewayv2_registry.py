@@ -1,4 +1,4 @@
-"""Helpers the patches share: add a URL route or an operation to moto's in-process apigatewayv2 service."""
+"""Register a URL route or an operation with moto's in-process apigatewayv2 service (patches that add operations)."""
 
 from __future__ import annotations
 
@@ -29,9 +29,3 @@ def add_apigatewayv2_operation(name: str, method: Callable[[Any], Any]) -> None:
     then calls the response method of that name.
     """
     setattr(ApiGatewayV2Response, name, method)
-
-
-def replace_method(cls: type, name: str, make: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:
-    """Wrap cls.name with make(original); the original stays reachable for the wrapper."""
-    original = getattr(cls, name)
-    setattr(cls, name, make(original))

@@ -1,10 +1,10 @@
-"""The gateway's view of stages (local_cloud.apis) reflects what a learner created and deployed with boto3."""
+"""The gateway's view of stages (local_cloud.gateway.deployed_apis) reflects what a learner created and deployed with boto3."""
 
 from __future__ import annotations
 
 import pytest
 
-from local_cloud.apis import DeployedRoute, api_exists, find_stage, function_arn_from_integration_uri
+from local_cloud.gateway.deployed_apis import DeployedRoute, api_exists, find_stage, function_arn_from_integration_uri
 
 ACCOUNT = "123456789012"
 FUNCTION_ARN = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:chat-default"
