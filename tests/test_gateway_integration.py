@@ -86,11 +86,12 @@ def test_one_lookup_one_serialisation_one_parse_per_message(monkeypatch):
     runtime = Runtime()
     event = {"requestContext": {"routeKey": "echo", "connectionId": "c"}, "body": '{"action": "echo"}'}
     outcome = asyncio.run(integrations(runtime).invoke(STAGE, ROUTE, event))
-    assert outcome.failure is None and outcome.result == {"statusCode": 200, "body": "got it"}
     assert runtime.resolved == [FUNCTION_ARN]  # the permission check and the run share one lookup
     assert len(runtime.events) == 1 and isinstance(runtime.events[0], str)  # JSON text, passed on as it is
+    assert counting.calls == ["dumps"]  # the event written once; the response not parsed yet (a one-way route)
+    assert outcome.failure is None and outcome.result == {"statusCode": 200, "body": "got it"}
+    assert outcome.result is outcome.result and counting.calls == ["dumps", "loads"]  # parsed once, when asked
     assert json.loads(runtime.events[0]) == event
-    assert counting.calls == ["dumps", "loads"]  # the event written once; only the response is parsed
 
 
 def test_a_missing_function_is_a_configuration_error_with_a_hint(caplog):

@@ -7,6 +7,7 @@ import re
 import secrets
 import time
 from datetime import datetime, timezone
+from functools import lru_cache
 
 # API Gateway's connection, request and message ids are 12 random bytes in URL-safe base64
 # with one character replaced by "=" at the end: 16 characters such as "BFHPhfCWIAMCKlQ=".
@@ -28,7 +29,13 @@ def now_ms() -> int:
 
 def clf_time(epoch_ms: int) -> str:
     """Common Log Format, as in requestContext.requestTime: 27/Nov/2026:05:05:13 +0000."""
-    return datetime.fromtimestamp(epoch_ms / 1000, tz=timezone.utc).strftime("%d/%b/%Y:%H:%M:%S +0000")
+    return _clf_second(epoch_ms // 1000)
+
+
+@lru_cache(maxsize=4)
+def _clf_second(epoch_seconds: int) -> str:
+    # Every message's event carries it, and it changes once a second.
+    return datetime.fromtimestamp(epoch_seconds, tz=timezone.utc).strftime("%d/%b/%Y:%H:%M:%S +0000")
 
 
 def iso_time(epoch_ms: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from ..deadline import within
@@ -24,13 +24,22 @@ FUNCTION_ERROR = "function"  # the handler raised or the runtime failed: 502 / I
 TIMEOUT = "timeout"  # the integration timed out: 504 / Endpoint request timed out
 
 
-@dataclass
 class Outcome:
-    """The integration's answer: `result` is the decoded Lambda return value when `failure` is None."""
+    """The integration's answer: the function's raw response, and what went wrong (`failure`), if anything."""
 
-    failure: str | None = None
-    result: Any = None  # whatever JSON the function returned
-    raw: bytes = b""
+    def __init__(self, failure: str | None = None, raw: bytes = b"") -> None:
+        self.failure = failure
+        self.raw = raw
+
+    @cached_property
+    def result(self) -> Any:
+        """The decoded return value (None after a failure), parsed when first asked: a one-way route never asks."""
+        if self.failure is not None or not self.raw:
+            return None
+        try:
+            return json.loads(self.raw)
+        except ValueError:
+            return self.raw.decode(errors="replace")
 
 
 class Integrations:
@@ -42,7 +51,7 @@ class Integrations:
         self.timeout = timeout
 
     async def invoke(self, stage: StageView, route: DeployedRoute, event: dict[str, Any]) -> Outcome:
-        """Invoke the route's function with `event`, which is written as JSON here once and not parsed again."""
+        """Invoke the route's function with `event`, written as JSON here once and not parsed on its way."""
         function_arn = _function_arn(route)
         if function_arn is None:
             self.hints.say(f"integration:{stage.api_id}:{route.route_key}",
@@ -75,11 +84,7 @@ class Integrations:
         raw = result.payload or b""
         if result.function_error or not 200 <= result.status_code < 300:
             return Outcome(failure=FUNCTION_ERROR, raw=raw)
-        try:
-            decoded = json.loads(raw) if raw else None
-        except ValueError:
-            decoded = raw.decode(errors="replace")
-        return Outcome(result=decoded, raw=raw)
+        return Outcome(raw=raw)
 
     def _say_missing_function(self, stage: StageView, route: DeployedRoute, function_arn: str) -> None:
         self.hints.say(f"missing:{function_arn}", hints.missing_function(

@@ -30,7 +30,11 @@ def selection_value(expression: str, body: str) -> str | None:
 
 def select_route(expression: str, body: str, route_keys: Any) -> str | None:
     """The route key to serve: the exact match, else $default, else None (the caller answers Forbidden)."""
-    value = selection_value(expression, body)
+    return choose_route(selection_value(expression, body), route_keys)
+
+
+def choose_route(value: str | None, route_keys: Any) -> str | None:
+    """select_route for a selection value already read from the body (read it once, choose among several sets)."""
     # $connect and $disconnect are never chosen by the expression.
     if value is not None and value in route_keys and value not in ("$connect", "$disconnect"):
         return value

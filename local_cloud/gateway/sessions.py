@@ -26,7 +26,7 @@ from .responses import (
     proxy_status,
     route_response_body,
 )
-from .routing import select_route
+from .routing import choose_route, selection_value
 
 if TYPE_CHECKING:
     from . import Gateway  # the front door passes it in; nothing here calls back into the server
@@ -160,10 +160,10 @@ async def _route_message(gateway: Gateway, conn: Connection, body: str) -> None:
     if stage is None:  # the stage or API was deleted under a live connection
         _reply(conn, error_frame("Forbidden", conn.connection_id, request_id))
         return
-    route_key = select_route(stage.route_selection_expression, body, stage.routes)
+    value = selection_value(stage.route_selection_expression, body)  # the body is parsed once
+    route_key = choose_route(value, stage.routes)
     if stage.undeployed_route_keys:
-        wanted = select_route(stage.route_selection_expression, body,
-                              set(stage.routes) | set(stage.undeployed_route_keys))
+        wanted = choose_route(value, set(stage.routes) | set(stage.undeployed_route_keys))
         if wanted != route_key and wanted in stage.undeployed_route_keys:
             _say_undeployed(gateway, stage, wanted)
     if route_key is None:

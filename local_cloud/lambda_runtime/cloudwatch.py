@@ -10,7 +10,7 @@ import secrets
 import time
 from collections.abc import Callable
 
-from moto.backends import get_backend
+from moto.logs.models import logs_backends
 
 log = logging.getLogger("local_cloud.lambda")
 
@@ -100,7 +100,7 @@ def write_lines(account: str, region: str, group: str, stream: str, lines: list[
     if not lines and not events:
         return
     try:
-        backend = get_backend("logs")[account][region]
+        backend = logs_backends[account][region]
         if _write_guard is not None:
             existing = backend.groups.get(group)
             stream_exists = existing is not None and stream in existing.streams

@@ -7,7 +7,7 @@ import re
 import uuid
 from typing import Any
 
-from moto.backends import get_backend
+from moto.awslambda.models import lambda_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from ..runtime_interface import (
@@ -51,7 +51,7 @@ def find_function(function: str, region: str, qualifier: str | None = None) -> F
 
 
 def _places_to_look(account: str | None, region: str) -> list[tuple[str, str]]:
-    backends = get_backend("lambda")
+    backends = lambda_backends
     # dict.items: look only at backends that exist; moto's own __getitem__ would create empty ones.
     existing = [(acc, reg) for acc, per_region in dict.items(backends) for reg in dict.keys(per_region)]
     first = [(acc, reg) for acc, reg in existing if reg == region and acc == (account or DEFAULT_ACCOUNT_ID)]
@@ -75,7 +75,7 @@ def _lookup(account: str, region: str, name: str, qualifier: str | None) -> Func
 
 def _moto_function(account: str, region: str, name: str, qualifier: str | None) -> Any | None:
     """moto's function object, or None; never creates a backend (moto's own __getitem__ would)."""
-    backend = dict.get(dict.get(get_backend("lambda"), account) or {}, region)
+    backend = dict.get(dict.get(lambda_backends, account) or {}, region)
     if backend is None:
         return None
     try:
