@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import struct
 from types import SimpleNamespace
@@ -156,3 +157,37 @@ def test_frame_guard_stops_draining_at_the_bound():
     assert guard.failed and not guard.client_done.is_set()
     guard.feed_data(b"x" * MAX_DRAIN_BYTES)
     assert guard.client_done.is_set()
+
+
+class RecordingSocket:
+    """Stands in for the aiohttp WebSocketResponse a Connection writes to."""
+
+    closed = False
+
+    def __init__(self):
+        self.frames = []
+
+    async def send_str(self, text):
+        self.frames.append(text)
+
+    async def send_bytes(self, data):
+        self.frames.append(data)
+
+
+def test_a_route_reply_is_written_at_once_but_never_before_what_is_queued():
+    from local_cloud.gateway.connection import Connection
+
+    async def scenario():
+        conn = Connection(new_id(), "abc123", "test", "us-east-1", "127.0.0.1", "pytest")
+        socket = RecordingSocket()
+        conn.attach(socket)
+        await conn.reply(b"first reply")
+        written_at_once = list(socket.frames)
+        conn.send(b"a post")  # queued for the writer task, which has not run yet
+        await conn.reply(b"second reply")  # so this one queues behind it
+        await conn.flush(timeout=1.0)
+        return written_at_once, socket.frames
+
+    written_at_once, frames = asyncio.run(scenario())
+    assert written_at_once == ["first reply"]
+    assert frames == ["first reply", "a post", "second reply"]

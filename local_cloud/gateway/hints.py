@@ -107,3 +107,9 @@ def connections_without_stage(method: str, api_id: str, domain_name: str, stage:
             f"management endpoint is https://{{domainName}}/{{stage}}, here https://{domain_name}/{stage}. Build the "
             "client with endpoint_url="
             "f\"https://{event['requestContext']['domainName']}/{event['requestContext']['stage']}\"")
+
+
+def invalid_connection_id(connection_id: str) -> str:
+    """AWS's BadRequestException message, with where a valid id comes from (the error itself carries it)."""
+    return (f"Invalid connectionId: {connection_id!r} (expected an id like 'BFHPhfCWIAMCKlQ=' "
+            "from event['requestContext']['connectionId'])")

@@ -38,9 +38,7 @@ async def handle(gateway: Gateway, request: web.Request) -> web.StreamResponse:
         # AWS refuses unsigned calls; boto3 always signs (any key works locally).
         return aws_error(403, "ForbiddenException", "Missing Authentication Token")
     if not is_connection_id(connection_id):
-        return aws_error(400, "BadRequestException",
-                         f"Invalid connectionId: {connection_id!r} (expected an id like 'BFHPhfCWIAMCKlQ=' "
-                         "from event['requestContext']['connectionId'])")
+        return aws_error(400, "BadRequestException", hints.invalid_connection_id(connection_id))
     conn = gateway.connections.get(connection_id)
     first, second = match.group("first"), match.group("second")
     if conn is not None and first == conn.api_id and second is None and first != conn.stage:

@@ -177,7 +177,7 @@ async def _route_message(gateway: Gateway, conn: Connection, body: str) -> None:
     if route.has_route_response:
         answer = route_response_body(outcome)
         if answer is not None:
-            _reply(conn, answer)
+            await conn.reply(answer)
 
 
 def _reply(conn: Connection, data: bytes) -> None:
