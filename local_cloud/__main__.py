@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -71,6 +72,10 @@ async def run(args: argparse.Namespace) -> None:
     if args.stop_with_stdin:
         threading.Thread(target=_stop_at_stdin_eof, args=(loop, server.stopped), daemon=True).start()
     await server.start()
+    # What the cloud has imported by now (moto, botocore's models: about 250,000 objects) lives as long as the
+    # process: kept out of the cyclic GC's reach, a full collection scans only what came later, instead of
+    # stalling the event loop for about 0.1 s (measured with a warm route on a cloud in a thread).
+    gc.freeze()
     say(banner(server))
     try:
         await server.stopped.wait()
