@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from types import SimpleNamespace
 
 import pytest
 
@@ -33,11 +32,19 @@ ALLOW = {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Principal": {"Se
          "Condition": {"ArnLike": {"AWS:SourceArn": f"arn:aws:execute-api:{REGION}:{ACCOUNT}:abc123/*/echo"}}}
 
 
+class Policy:
+    """A function's resource policy as moto keeps it (moto.awslambda.policy.Policy)."""
+
+    def __init__(self, statements):
+        self.revision = "1"
+        self.statements = statements
+
+
 class Runtime:
     """A FunctionRuntime that records what the gateway asks of it and answers with the event it got."""
 
     def __init__(self, statements=(ALLOW,), exists=True, delay=0.0):
-        self.policy = SimpleNamespace(revision="1", statements=list(statements))
+        self.policy = Policy(list(statements))
         self.exists, self.delay = exists, delay
         self.resolved: list[str] = []
         self.events: list[object] = []

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import struct
-from types import SimpleNamespace
 
 import pytest
 from aiohttp import WSCloseCode
@@ -65,9 +64,16 @@ def test_arn_wildcards_match_component_by_component():
     assert not arn_like("arn:aws:execute-api:us-east-1:123456789012", arn)
 
 
+class ResourcePolicy:
+    """A function's resource policy as moto keeps it (moto.awslambda.policy.Policy)."""
+
+    def __init__(self, statements):
+        self.revision = "1"
+        self.statements = statements
+
+
 def function_with(*statements):
-    """A function's resource policy as moto keeps it."""
-    return SimpleNamespace(revision="1", statements=list(statements))
+    return ResourcePolicy(list(statements))
 
 
 def statement(source_arn=None, principal=None, action="lambda:InvokeFunction"):

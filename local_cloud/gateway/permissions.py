@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
+import weakref
 from typing import Any
 
 from ..runtime_interface import ResourcePolicy
@@ -10,11 +10,15 @@ from .arns import arn_like
 
 PRINCIPAL = "apigateway.amazonaws.com"
 
+# (the policy's fingerprint, its statements, {(source ARN, account): allowed}), per policy object: gone with it.
+Decisions = tuple[object, tuple[dict[str, Any], ...], dict[tuple[str, str], bool]]
+_decisions: weakref.WeakKeyDictionary[ResourcePolicy, Decisions] = weakref.WeakKeyDictionary()
+
 
 def allows_api_gateway(policy: ResourcePolicy | None, source_arn: str, account: str) -> bool:
     """True when a statement of the function's policy lets apigateway.amazonaws.com invoke it from source_arn.
 
-    The decision is kept on moto's policy object, per (source ARN, account), for as long as the policy holds the
+    The decision is kept for moto's policy object, per (source ARN, account), for as long as the policy holds the
     same statements: every message of a route asks the same question, and the answer only changes with the policy.
     """
     if policy is None:
@@ -23,12 +27,10 @@ def allows_api_gateway(policy: ResourcePolicy | None, source_arn: str, account: 
     # add_permission gives the policy a new revision; remove_permission only drops a statement. The statements'
     # identities catch both, and the cache entry holds the statements, so no id can be reused while it is kept.
     fingerprint = (policy.revision, tuple(map(id, statements)))
-    decisions = getattr(policy, "_local_cloud_decisions", None)  # this module's own cache, kept on moto's object
+    decisions = _decisions.get(policy)
     if decisions is None or decisions[0] != fingerprint:
-        decisions = (fingerprint, statements, {})
-        with contextlib.suppress(AttributeError):
-            policy._local_cloud_decisions = decisions  # type: ignore[attr-defined]
-    answers: dict[tuple[str, str], bool] = decisions[2]
+        decisions = _decisions[policy] = (fingerprint, statements, {})
+    answers = decisions[2]
     key = (source_arn, account)
     answer = answers.get(key)
     if answer is None:
