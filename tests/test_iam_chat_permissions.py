@@ -35,7 +35,7 @@ def cloud(console):
 @pytest.fixture(scope="module")
 def chat(cloud):
     from workshop.deploy import deploy_all
-    from workshop.environment import temporary_environ
+    from workshop.temporary_environ import temporary_environ
 
     with temporary_environ({**cloud.environ, "WORKSHOP_PREFIX": PREFIX}):
         yield deploy_all(quiet=True)
