@@ -30,6 +30,9 @@ __all__ = ["BackgroundCloud", "CloudStatus", "CouldNotStop", "DidNotStart", "Lau
 
 PID_FILE = "local-cloud.pid"
 LOG_FILE = "local-cloud.log"
+# Detached clouds this process started: held so that Python does not warn about (or forget) a child that is
+# meant to outlive it, and reaped when they stop while we still run.
+_started: list[subprocess.Popen[bytes]] = []
 
 
 class LauncherError(RuntimeError):
@@ -161,6 +164,7 @@ class BackgroundCloud:
         with open(self.log_path, "ab") as log:
             process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL,
                                        stdout=log, stderr=subprocess.STDOUT, **detach)  # type: ignore[call-overload]
+        _started.append(process)
         self.pid_path.write_text(str(process.pid))
         deadline = time.monotonic() + startup_timeout
         while time.monotonic() < deadline:
@@ -176,4 +180,6 @@ class BackgroundCloud:
         stopped = shutdown(self.url, state_dir=self.secret_dir, timeout=timeout)
         if stopped:
             self.pid_path.unlink(missing_ok=True)
+        for process in [started for started in _started if started.poll() is not None]:
+            _started.remove(process)  # ended (this one or another): reaped by poll(), no zombie left
         return stopped

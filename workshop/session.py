@@ -167,10 +167,11 @@ def _confirm_aws(account_id: str, region: str, prefix: str) -> None:
 def chosen_target() -> str:
     """The target the environment picks, without reaching it: "endpoint", "aws" or "local".
 
-    AWS_ENDPOINT_URL > WORKSHOP_TARGET=aws > the local cloud; a session installed with use() wins over all.
+    AWS_ENDPOINT_URL > WORKSHOP_TARGET=aws > the local cloud; a session installed with use() answers for itself.
     """
-    if _installed:
-        return _installed[-1].target
+    installed = _installed_session()
+    if installed is not None:
+        return installed.target
     chosen = os.environ.get("WORKSHOP_TARGET", "").strip().lower() or "local"
     if chosen not in TARGETS:
         raise TargetError(_("WORKSHOP_TARGET={chosen!r} is not a target: use WORKSHOP_TARGET=local (the default) "
@@ -180,28 +181,41 @@ def chosen_target() -> str:
     return chosen
 
 
-_installed: list[WorkshopSession] = []
-_resolved: dict[tuple[tuple[str, str], ...], WorkshopSession] = {}
+Environment = tuple[tuple[str, str], ...]
+_installed: list[tuple[Environment, WorkshopSession]] = []
+_resolved: dict[Environment, WorkshopSession] = {}
+
+
+def _deciding_environment() -> Environment:
+    return tuple(sorted((name, value) for name, value in os.environ.items()
+                        if name.startswith("AWS_") or name in DECIDING_VARIABLES))
+
+
+def _installed_session() -> WorkshopSession | None:
+    """The newest session installed with use(), while the environment that decides the target is unchanged."""
+    if _installed and _installed[-1][0] == _deciding_environment():
+        return _installed[-1][1]
+    return None
 
 
 @contextmanager
 def use(session: WorkshopSession) -> Iterator[WorkshopSession]:
-    """Within the block setup() returns `session` (one the demo or a test built, e.g. WorkshopSession.local)."""
-    _installed.append(session)
+    """Within the block setup() returns `session` (one the demo or a test built, e.g. WorkshopSession.local).
+
+    It stands for the environment as it is when the block starts: code in the block that sets AWS_ENDPOINT_URL,
+    WORKSHOP_PREFIX, WORKSHOP_TARGET, ... gets what setup() resolves from those instead, as a learner would.
+    """
+    entry = (_deciding_environment(), session)
+    _installed.append(entry)
     try:
         yield session
     finally:
-        del _installed[len(_installed) - 1 - _installed[::-1].index(session)]  # the newest: blocks may nest
+        del _installed[len(_installed) - 1 - _installed[::-1].index(entry)]  # the newest: blocks may nest
 
 
 def forget_sessions() -> None:
     """The next setup() resolves the target again (the local cloud is probed, STS asked)."""
     _resolved.clear()
-
-
-def _deciding_environment() -> tuple[tuple[str, str], ...]:
-    return tuple(sorted((name, value) for name, value in os.environ.items()
-                        if name.startswith("AWS_") or name in DECIDING_VARIABLES))
 
 
 def setup() -> WorkshopSession:
@@ -212,8 +226,9 @@ def setup() -> WorkshopSession:
     Resolved once per process and environment: the next step's setup() returns the same session, with no
     health probe and no STS call (forget_sessions() makes it look again).
     """
-    if _installed:
-        return _installed[-1]
+    installed = _installed_session()
+    if installed is not None:
+        return installed
     key = _deciding_environment()
     session = _resolved.get(key)
     if session is None:
