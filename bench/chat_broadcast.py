@@ -184,7 +184,7 @@ def ratio(samples: dict[str, list[float]]) -> float:
 def main() -> None:
     print("Chat broadcast: one sendPublic reaching every member of the deployed chat (private local cloud)")
     from workshop.deploy import deploy_all
-    from workshop.environment import temporary_environ
+    from workshop.temporary_environ import temporary_environ
 
     for latency_ms, sizes in ((0, SIZES), (LATENCY_MS, LATENCY_SIZES)):
         print(f"@connections latency {latency_ms} ms" + (" (no network: this machine as is)" if not latency_ms

@@ -70,7 +70,7 @@ def send_and_time(members: list[websocket.WebSocket], text: str) -> list[float]:
 def main() -> None:
     print(f"\n== Stale members: {STALE} gone connections in the table, {LIVE} live members ==")
     from workshop.deploy import deploy_all
-    from workshop.environment import temporary_environ
+    from workshop.temporary_environ import temporary_environ
 
     with LocalCloud() as cloud:
         with temporary_environ({**cloud.environ, "WORKSHOP_PREFIX": PREFIX, "WORKSHOP_TARGET": None}):

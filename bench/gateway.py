@@ -27,6 +27,7 @@ if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
 from local_cloud import LocalCloud  # noqa: E402
+from local_cloud.config import FAKE_CREDENTIALS  # noqa: E402
 from tests.gateway_helpers import LearnerApi  # noqa: E402
 
 SIZES = (10, 100, 500)
@@ -216,8 +217,8 @@ async def measure_fan_out(url: str, actions: list[str]) -> dict[tuple[str, int],
 def measure_boto3_floor(port: int, size: int = 500, rounds: int = 3) -> float:
     """Seconds per recipient when the sequential handler posts to an endpoint that does nothing."""
     os.environ["BENCH_ENDPOINT"] = f"http://127.0.0.1:{port}/bench"
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
+    for name, value in FAKE_CREDENTIALS.items():
+        os.environ.setdefault(name, value)
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     module = types.ModuleType("bench_handler")
     exec(compile(HANDLER_SOURCE, "handler.py", "exec"), module.__dict__)  # noqa: S102 - our own handler source

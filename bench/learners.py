@@ -161,7 +161,7 @@ async def warm_route(url: str) -> list[float]:
 
 def main() -> None:
     from workshop.deploy import deploy_all
-    from workshop.environment import temporary_environ
+    from workshop.temporary_environ import temporary_environ
 
     connections_server, connections_port = start_bare("connections")
     try:

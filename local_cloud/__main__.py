@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 
 from . import boundary
-from .config import DEFAULT_HOST, DEFAULT_PORT, Settings
+from .config import DEFAULT_HOST, DEFAULT_PORT, FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY, Settings
 from .server import LocalCloudServer, SecretNotWritten
 
 READY_MARKER = "Local cloud listening on"
@@ -51,7 +51,8 @@ def banner(server: LocalCloudServer) -> str:
             "Point boto3 at it:",
             f"  export AWS_ENDPOINT_URL={s.http_url}        (Windows: set AWS_ENDPOINT_URL={s.http_url})",
             f'  or boto3.client("dynamodb", endpoint_url="{s.http_url}", region_name="{s.region}")',
-            "  any access key works locally, e.g. AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test",
+            "  any access key works locally, e.g. "
+            f"AWS_ACCESS_KEY_ID={FAKE_ACCESS_KEY_ID} AWS_SECRET_ACCESS_KEY={FAKE_SECRET_ACCESS_KEY}",
             f"  control secret (shutdown): {server.secret_path}, read by local_cloud.control.send",
             "Press Ctrl-C to stop.",
         ]

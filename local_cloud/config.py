@@ -10,6 +10,34 @@ from pathlib import Path
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4566
 DEFAULT_REGION = "us-east-1"
+# The port of the learner's shared (background) cloud moves with this variable (tests use a free port).
+PORT_VARIABLE = "WORKSHOP_LOCAL_PORT"
+# Any access key works locally; these are the ones every client of a local cloud uses unless told otherwise.
+FAKE_ACCESS_KEY_ID = "test"
+FAKE_SECRET_ACCESS_KEY = "test"
+# The same pair as environment variables (child processes) and as boto3 keyword arguments.
+FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": FAKE_ACCESS_KEY_ID, "AWS_SECRET_ACCESS_KEY": FAKE_SECRET_ACCESS_KEY}
+FAKE_CLIENT_CREDENTIALS = {"aws_access_key_id": FAKE_ACCESS_KEY_ID, "aws_secret_access_key": FAKE_SECRET_ACCESS_KEY}
+
+
+def default_port() -> int:
+    """The shared cloud's port: WORKSHOP_LOCAL_PORT when set (read now, not at import), else 4566."""
+    value = os.environ.get(PORT_VARIABLE, "").strip()
+    if not value:
+        return DEFAULT_PORT
+    try:
+        port = int(value)
+    except ValueError:
+        port = -1
+    if not 0 < port < 65536:
+        raise ValueError(f"{PORT_VARIABLE}={value!r} is not a port: set it to a number from 1 to 65535, "
+                         "or unset it for the default 4566.")
+    return port
+
+
+def default_url(host: str = DEFAULT_HOST) -> str:
+    """Where the shared cloud answers: http://127.0.0.1:4566 unless WORKSHOP_LOCAL_PORT moves it."""
+    return f"http://{host}:{default_port()}"
 
 
 def _env_float(name: str, default: float) -> float:

@@ -1,4 +1,4 @@
-"""Start a private local cloud from Python (tests, notebooks, the demo): in a thread or a subprocess."""
+"""A private local cloud from Python (tests, notebooks, the demo), in a thread or a subprocess (see launcher.py)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from . import control
-from .config import Settings
+from .config import FAKE_CLIENT_CREDENTIALS, FAKE_CREDENTIALS, Settings
 
-FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -62,8 +61,7 @@ class LocalCloud:
         return {
             "endpoint_url": self.endpoint_url,
             "region_name": self.region,
-            "aws_access_key_id": FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            "aws_secret_access_key": FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            **FAKE_CLIENT_CREDENTIALS,
         }
 
     def client(self, service: str, **kwargs: Any) -> Any:

@@ -10,18 +10,19 @@ import tempfile
 import pytest
 
 from local_cloud import LocalCloud
+from local_cloud.config import FAKE_CREDENTIALS
 
 # Tests never reach real AWS: fake credentials and no inherited endpoint or target.
 for _name in ("AWS_ENDPOINT_URL", "WORKSHOP_TARGET", "AWS_PROFILE"):
     os.environ.pop(_name, None)
-os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
-os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
+for _name, _value in FAKE_CREDENTIALS.items():
+    os.environ.setdefault(_name, _value)
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 # Messages in English whatever the machine's locale; a test that wants Portuguese sets WORKSHOP_LANG itself.
 os.environ.pop("WORKSHOP_LANG", None)
 os.environ["LANGUAGE"] = "en"
 # What the workshop remembers between commands (a running demo, deployed prefixes) goes to a folder of the
-# test run, never to the learner's .workshop/ (set before anything imports workshop.background_cloud).
+# test run, never to the learner's .workshop/.
 if "WORKSHOP_STATE_DIR" not in os.environ:
     os.environ["WORKSHOP_STATE_DIR"] = tempfile.mkdtemp(prefix="workshop-test-state-")
     atexit.register(shutil.rmtree, os.environ["WORKSHOP_STATE_DIR"], ignore_errors=True)

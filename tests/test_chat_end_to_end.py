@@ -92,11 +92,11 @@ def error_code(code: str) -> Callable[[Frame], bool]:
 def chat_url(cloud) -> Iterator[str]:
     """Deploy the whole chat on the module's fresh local cloud with the workshop's code; yield its URL."""
     from workshop.deploy import deploy_all
-    from workshop.environment import temporary_environ
+    from workshop.session import WorkshopSession
+    from workshop.temporary_environ import temporary_environ
 
-    wanted = {**cloud.environ, "WORKSHOP_PREFIX": PREFIX, "WORKSHOP_LANG": "en"}  # English, whatever the locale
-    with temporary_environ(wanted):
-        yield deploy_all(quiet=True).url
+    with temporary_environ({"WORKSHOP_LANG": "en"}):  # English, whatever the locale
+        yield deploy_all(quiet=True, session=WorkshopSession.local(cloud, prefix=PREFIX)).url
 
 
 @pytest.fixture

@@ -19,10 +19,11 @@ PREFIX = "e2e"  # the helpers of test_chat_end_to_end look in this prefix's tabl
 @pytest.fixture(scope="module")
 def chat_url(cloud) -> Iterator[str]:
     from workshop.deploy import deploy_all
-    from workshop.environment import temporary_environ
+    from workshop.session import WorkshopSession
+    from workshop.temporary_environ import temporary_environ
 
-    with temporary_environ({**cloud.environ, "WORKSHOP_PREFIX": PREFIX, "WORKSHOP_LANG": "pt-BR"}):
-        yield deploy_all(quiet=True).url
+    with temporary_environ({"WORKSHOP_LANG": "pt-BR"}):
+        yield deploy_all(quiet=True, session=WorkshopSession.local(cloud, prefix=PREFIX)).url
 
 
 @pytest.fixture

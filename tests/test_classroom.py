@@ -17,9 +17,9 @@ from workshop.classroom.cli import main as class_main
 from workshop.classroom.policy import MANAGED_POLICY_LIMIT, learner_policy, policy_size
 from workshop.cleanup import destroy_all, find_leftovers
 from workshop.deploy import deploy_all
-from workshop.environment import temporary_environ
 from workshop.ownership import OwnershipError
 from workshop.steps import run_step
+from workshop.temporary_environ import temporary_environ
 from workshop.testing import TARGET_VARIABLES
 
 ACCOUNT, REGION = "123456789012", "us-east-1"

@@ -76,6 +76,8 @@ def test_demo_runs_the_whole_workshop_and_says_so():
     assert not any("\x1b[" in line for line in lines), "NO_COLOR is set: the transcript must be plain text"
     assert not any("✘" in line for line in lines)
     assert_in_order(lines, [r"✔ private local cloud at http://127\.0\.0\.1:(?!4566\b)\d+",
+                            # the "local" target a learner's setup() takes, on the demo's own cloud
+                            r"✔ Target: the local cloud at http://127\.0\.0\.1:(?!4566\b)\d+ · account",
                             *STEP_LINES, *LEGEND_LINES, *CHAT_LINES, *CHECK_LINES, *END_LINES])
     # Each λ line is an invocation of a scene: the connect and disconnect of step 05's check ran before the chat.
     assert sum("λ demo-disconnect" in line for line in lines) == 1  # Cy leaving

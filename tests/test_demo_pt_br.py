@@ -12,7 +12,7 @@ from test_demo import STEP_LINES, assert_in_order
 HEADER_LINES = [r"^O workshop do chat serverless · demonstração · destino local · prefixo 'demo'$",
                 r"━━ Destino ━━",
                 r"✔ nuvem local privada em http://127\.0\.0\.1:\d+ \(\d+\.\d s; log: ",
-                r"✔ Destino: o endpoint http://127\.0\.0\.1:\d+ \(AWS_ENDPOINT_URL\) · conta \d+ · região us-east-1 · prefixo 'demo'",
+                r"✔ Destino: a nuvem local em http://127\.0\.0\.1:\d+ · conta \d+ · região us-east-1 · prefixo 'demo'",
                 r"━━ Etapas 00–05 \(o código dos notebooks\) ━━"]
 CREATED_LINES = [r"^  01_iam_role\s+\d+\.\d s  função do IAM demo-lambda-role$",
                  r"^  02_dynamodb_table\s+\d+\.\d s  tabela demo-connections \(índice by-name\)$",

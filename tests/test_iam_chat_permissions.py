@@ -35,10 +35,9 @@ def cloud(console):
 @pytest.fixture(scope="module")
 def chat(cloud):
     from workshop.deploy import deploy_all
-    from workshop.environment import temporary_environ
+    from workshop.session import WorkshopSession
 
-    with temporary_environ({**cloud.environ, "WORKSHOP_PREFIX": PREFIX}):
-        yield deploy_all(quiet=True)
+    yield deploy_all(quiet=True, session=WorkshopSession.local(cloud, prefix=PREFIX))
 
 
 @pytest.fixture

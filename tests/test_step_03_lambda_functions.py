@@ -8,8 +8,8 @@ import zipfile
 import pytest
 
 from workshop import check, run_step, setup
-from workshop.environment import temporary_environ
 from workshop.packaging import build_zip, code_sha256
+from workshop.temporary_environ import temporary_environ
 from workshop.testing import run_steps_through, target
 
 

@@ -108,3 +108,84 @@ def test_a_profile_that_does_not_exist_is_explained(aws_played_by, monkeypatch, 
     monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
     with pytest.raises(TargetError, match="AWS_PROFILE='no-such-profile'.*list-profiles"):
         setup()
+
+
+@pytest.fixture
+def requests_sent(monkeypatch):
+    """The operations every boto3 client made from now on sends over HTTP (a botocore event hook), and the
+    control calls (health probes) to the local cloud."""
+    import botocore.handlers
+
+    from local_cloud import control
+
+    sent: list[str] = []
+
+    def count(event_name: str, **kwargs) -> None:
+        sent.append(event_name.split(".", 1)[1])  # before-send.sts.GetCallerIdentity -> sts.GetCallerIdentity
+
+    monkeypatch.setattr(botocore.handlers, "BUILTIN_HANDLERS", [*botocore.handlers.BUILTIN_HANDLERS,
+                                                                ("before-send", count)])
+    real_send = control.send
+
+    def counting_send(endpoint_url, action, *args, **kwargs):
+        sent.append(f"control.{action}")
+        return real_send(endpoint_url, action, *args, **kwargs)
+
+    monkeypatch.setattr(control, "send", counting_send)
+    return sent
+
+
+@pytest.fixture
+def default_target_on(cloud, monkeypatch, tmp_path):
+    """The learner's default target (no AWS_ENDPOINT_URL, no WORKSHOP_TARGET), its port the module's cloud."""
+    for name in ("AWS_ENDPOINT_URL", "WORKSHOP_TARGET", "WORKSHOP_CONFIRM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("WORKSHOP_LOCAL_PORT", str(cloud.port))
+    monkeypatch.setenv("WORKSHOP_STATE_DIR", str(tmp_path))
+    monkeypatch.setenv("WORKSHOP_PREFIX", "once")
+    session_module.forget_sessions()
+    yield cloud
+    session_module.forget_sessions()
+
+
+def test_the_second_setup_in_a_process_asks_nothing(default_target_on, requests_sent):
+    first = setup()
+    assert first.target == "local" and first.endpoint_url == default_target_on.endpoint_url
+    assert "sts.GetCallerIdentity" in requests_sent and "control.health" in requests_sent  # found, and asked once
+    requests_sent.clear()
+    second = setup()
+    assert second is first
+    assert requests_sent == []  # no STS call, no health probe
+    # Another prefix is another session: resolved again.
+    os.environ["WORKSHOP_PREFIX"] = "twice"
+    assert setup().prefix == "twice" and "sts.GetCallerIdentity" in requests_sent
+
+
+def test_the_ownership_check_looks_once_per_session(default_target_on, requests_sent):
+    from workshop import ownership
+
+    session = setup()
+    session.client("iam").create_role(RoleName="once-lambda-role", AssumeRolePolicyDocument="{}",
+                                      Tags=[{"Key": "learner", "Value": "once"}])
+    try:
+        requests_sent.clear()
+        ownership.refuse_if_taken(session)
+        assert "iam.ListRoleTags" in requests_sent and len(requests_sent) >= 10
+        requests_sent.clear()
+        ownership.refuse_if_taken(session)
+        assert requests_sent == []
+    finally:
+        session.client("iam").delete_role(RoleName="once-lambda-role")
+
+
+def test_the_test_fixture_is_the_local_target_and_yields_to_a_changed_environment(cloud, monkeypatch):
+    from workshop.testing import target
+
+    with target(cloud, "fixture") as installed:
+        assert setup() is installed and installed.target == "local" and installed.prefix == "fixture"
+        assert session_module.chosen_target() == "local"
+        assert os.environ["WORKSHOP_LOCAL_PORT"] == str(cloud.port)  # a child process finds the same cloud
+        monkeypatch.setenv("WORKSHOP_PREFIX", "changed")  # as a learner would: setup() follows it
+        changed = setup()
+        assert (changed.target, changed.prefix, changed.endpoint_url) == ("local", "changed", cloud.endpoint_url)
+    assert "WORKSHOP_LOCAL_PORT" not in os.environ

@@ -6,7 +6,6 @@ running; the learner is told what to run instead.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from . import background_cloud, records
@@ -21,8 +20,9 @@ class ChatLocation:
 
 
 def _local_target_chosen() -> bool:
-    return not os.environ.get("AWS_ENDPOINT_URL") and os.environ.get("WORKSHOP_TARGET", "local").strip().lower() in (
-        "", "local")
+    from .session import chosen_target  # the same resolution as setup(), without reaching the target
+
+    return chosen_target() == "local"
 
 
 def _demo_location(demo: records.DemoCloud, why: str) -> ChatLocation:
@@ -42,7 +42,7 @@ def locate() -> ChatLocation:
         if demo is not None:
             return _demo_location(demo, _("no local cloud runs at {url}").format(url=cloud.url))
         if cloud.port_taken:
-            raise ChatNotFound(background_cloud.port_taken_message())
+            raise ChatNotFound(background_cloud.port_taken_message(background_cloud.cloud().port))
         raise ChatNotFound(_(
             "No local cloud is running at {url}, so there is no chat to join. Deploy yours "
             "(make deploy, or python -m workshop deploy), or run `make demo ARGS=--keep` and join with the URL "

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from . import lookup
 from .i18n import N_
-from .session import WorkshopSession
+from .session import WorkshopSession, use
 from .steps import StepRun, run_step
 
 
@@ -39,6 +41,10 @@ def find_leftovers(session: WorkshopSession) -> list[tuple[str, str, str]]:
     return found
 
 
-def destroy_all(dry_run: bool = False, *, quiet: bool = True) -> StepRun:
-    """Run step 10 (the cleanup notebook's code): list everything of this prefix, then delete it unless dry_run."""
-    return run_step("10", quiet=quiet, env={"WORKSHOP_DRY_RUN": "1" if dry_run else "0"})
+def destroy_all(dry_run: bool = False, *, quiet: bool = True, session: WorkshopSession | None = None) -> StepRun:
+    """Run step 10 (the cleanup notebook's code): list everything of this prefix, then delete it unless dry_run.
+
+    `session`: the target and prefix to clean up (default: what setup() resolves).
+    """
+    with use(session) if session is not None else contextlib.nullcontext():
+        return run_step("10", quiet=quiet, env={"WORKSHOP_DRY_RUN": "1" if dry_run else "0"})

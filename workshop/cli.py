@@ -132,12 +132,11 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     from .cleanup import find_leftovers
-    from .session import setup
+    from .session import chosen_target, setup
 
-    chosen_local = not os.environ.get("AWS_ENDPOINT_URL") and os.environ.get("WORKSHOP_TARGET", "local") == "local"
-    if chosen_local:
+    if chosen_target() == "local":  # the same resolution as setup(), without starting anything
         cloud = background_cloud.status()
-        print(cloud.describe())
+        print(background_cloud.describe(cloud))
         from .records import running_demo
 
         demo = running_demo()
@@ -175,16 +174,15 @@ def cmd_url(args: argparse.Namespace) -> int:
     import contextlib
 
     from . import lookup
-    from .session import setup
+    from .session import chosen_target, setup
 
     how = _("run notebook 07 (python steps/07_web_page.py)") if args.web else _("run `python -m workshop deploy`")
-    chosen_local = not os.environ.get("AWS_ENDPOINT_URL") and os.environ.get("WORKSHOP_TARGET", "local") == "local"
-    if chosen_local and not background_cloud.status().running:
+    if chosen_target() == "local" and not background_cloud.status().running:
         from .records import running_demo
 
         demo = running_demo() if not args.web else None
         if demo is not None:  # `make demo ARGS=--keep` runs its own cloud: its chat is the one to join
-            print(_("No local cloud runs at {url}: the URL of the demo's chat.").format(url=background_cloud.DEFAULT_URL),
+            print(_("No local cloud runs at {url}: the URL of the demo's chat.").format(url=background_cloud.cloud().url),
                   file=sys.stderr)
             print(demo.url, flush=True)
             return 0

@@ -16,9 +16,10 @@ from typing import Any, TextIO
 import websocket
 
 from workshop.arguments import use_learner_language
-from workshop.environment import temporary_environ
 from workshop.i18n import N_, _
 from workshop.invocations import InvocationWatcher
+from workshop.session import WorkshopSession, setup, use
+from workshop.temporary_environ import temporary_environ
 from workshop.transcript import Palette, colors_enabled, render_frame
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -67,7 +68,7 @@ class Transcript:
 # -- where the demo runs -----------------------------------------------------------------------
 
 @contextlib.contextmanager
-def private_local_cloud(out: Transcript) -> Iterator[dict[str, str | None]]:
+def private_local_cloud(out: Transcript) -> Iterator[Any]:
     """A local cloud of our own on a free port: the learner's cloud on 4566 is never touched."""
     from local_cloud import LocalCloud
 
@@ -78,7 +79,7 @@ def private_local_cloud(out: Transcript) -> Iterator[dict[str, str | None]]:
     out.ok(_("private local cloud at {url} ({seconds:.1f} s; log: {log})").format(
         url=cloud.endpoint_url, seconds=time.perf_counter() - started, log=CLOUD_LOG.relative_to(PROJECT_ROOT)))
     try:
-        yield {**cloud.environ, "WORKSHOP_TARGET": None}
+        yield cloud
     finally:
         started = time.perf_counter()
         cloud.stop()
@@ -86,10 +87,19 @@ def private_local_cloud(out: Transcript) -> Iterator[dict[str, str | None]]:
 
 
 @contextlib.contextmanager
-def real_aws(out: Transcript) -> Iterator[dict[str, str | None]]:
+def real_aws(out: Transcript) -> Iterator[None]:
     """Real AWS: the workshop's session shows account and region and asks before anything is created."""
     out.line("  " + _("target: real AWS (the account and region are shown next; nothing happens until you confirm)"))
-    yield {"WORKSHOP_TARGET": "aws", "AWS_ENDPOINT_URL": None}
+    yield None
+
+
+def demo_session(cloud: Any, prefix: str) -> Any:
+    """The session every step of the demo uses: the "local" target on our private cloud, as a learner's setup()
+    gives it; on real AWS (no cloud) setup() itself, which shows the account and region and asks."""
+    if cloud is not None:
+        return WorkshopSession.local(cloud, prefix=prefix)
+    with temporary_environ({"WORKSHOP_TARGET": "aws", "AWS_ENDPOINT_URL": None, "WORKSHOP_PREFIX": prefix}):
+        return setup()
 
 
 # -- steps -------------------------------------------------------------------------------------
@@ -429,10 +439,10 @@ def run_demo(target: str, prefix: str, keep: bool, out: Transcript) -> int:
              + " · " + _("target {target} · prefix {prefix!r}").format(target=target, prefix=prefix))
     out.heading(_("Target"))
     where = private_local_cloud(out) if target == "local" else real_aws(out)
-    with where as variables, temporary_environ({**variables, "WORKSHOP_PREFIX": prefix}):
-        from workshop import lookup, setup
+    # The demo resolves its target once, here, and every step's setup() returns this session (session.use).
+    with where as cloud, use(demo_session(cloud, prefix)) as session:  # on AWS: shows account and region, asks
+        from workshop import lookup
 
-        session = setup()  # on AWS this shows the account and region and asks, before anything happens
         out.ok(session.describe())
         out.heading(_("Steps 00–05 (the notebooks' code)"))
         try:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from . import lookup
 from .errors import NotDeployed
 from .i18n import _
-from .session import WorkshopSession, setup
+from .session import WorkshopSession, setup, use
 from .steps import DEPLOY_STEPS, StepRun, run_step
 
 
@@ -46,16 +46,20 @@ def describe(session: WorkshopSession | None = None) -> Deployment:
 
 
 def deploy_all(*, quiet: bool = True, steps: list[str] | None = None,
-               progress: Callable[[StepRun], None] | None = None) -> Deployment:
+               progress: Callable[[StepRun], None] | None = None,
+               session: WorkshopSession | None = None) -> Deployment:
     """Run steps 01–05 for the current target and prefix (each ends with its check) and return the chat's URL.
 
-    `progress` is called with each finished step (e.g. to print one line per step).
+    `progress` is called with each finished step (e.g. to print one line per step). `session`: the target and
+    prefix to deploy to (default: what setup() resolves, once for all the steps).
     """
+    session = session or setup()
     runs = []
-    for number in steps or DEPLOY_STEPS:
-        runs.append(run_step(number, quiet=quiet))
-        if progress is not None:
-            progress(runs[-1])
-    deployment = describe()
+    with use(session):  # every step's setup() gets this session: no second look at the target
+        for number in steps or DEPLOY_STEPS:
+            runs.append(run_step(number, quiet=quiet))
+            if progress is not None:
+                progress(runs[-1])
+    deployment = describe(session)
     deployment.steps = runs
     return deployment

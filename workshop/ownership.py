@@ -68,7 +68,12 @@ def someone_else(tags: dict[str, str], prefix: str, caller_arn: str) -> str | No
 
 
 def refuse_if_taken(session: WorkshopSession) -> None:
-    """Raise OwnershipError, before anything changes, if a resource of this prefix belongs to someone else."""
+    """Raise OwnershipError, before anything changes, if a resource of this prefix belongs to someone else.
+
+    Looked at once per session (about a dozen API calls): the next deploying step in the same process skips it.
+    """
+    if session.ownership_checked:
+        return
     for kind, name, tags in tagged_resources(session):
         other = someone_else(tags, session.prefix, session.caller_arn)
         if other is not None:
@@ -77,3 +82,4 @@ def refuse_if_taken(session: WorkshopSession) -> None:
                 "{prefix!r}. Nothing was changed. Choose a prefix of your own (e.g. WORKSHOP_PREFIX={prefix}-2) "
                 "and run the step again."
             ).format(kind=_(kind), name=name, other=other, caller=session.caller_arn or "?", prefix=session.prefix))
+    session.ownership_checked = True

@@ -11,15 +11,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import background_cloud
+from local_cloud import launcher
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEMO_FILE = "demo-cloud.json"
 DEPLOYED_FILE = "deployed.json"
 MAX_ENDPOINTS = 20  # tests and demos use fresh ports: keep the file small
 
 
+def state_dir() -> Path:
+    """The workshop's state folder: WORKSHOP_STATE_DIR (read now: tests move it), else .workshop/ in the project."""
+    return Path(os.environ.get("WORKSHOP_STATE_DIR") or PROJECT_ROOT / ".workshop")
+
+
 def _path(name: str) -> Path:
-    return background_cloud.STATE_DIR / name
+    return state_dir() / name
 
 
 def _read(name: str) -> dict[str, Any]:
@@ -70,7 +76,7 @@ def running_demo() -> DemoCloud | None:
                          int(document["pid"]))
     except (KeyError, TypeError, ValueError):
         return None
-    if background_cloud.health(demo.endpoint_url, timeout=1.0) is None:
+    if launcher.health(demo.endpoint_url, timeout=1.0) is None:
         _path(DEMO_FILE).unlink(missing_ok=True)
         return None
     return demo
@@ -82,7 +88,7 @@ def cloud_instance(endpoint_url: str | None) -> dict[str, Any] | None:
     """The health document of the local cloud at this endpoint (it names its instance), or None."""
     if not endpoint_url:
         return None
-    document = background_cloud.health(endpoint_url, timeout=1.0)
+    document = launcher.health(endpoint_url, timeout=1.0)
     return document if document and document.get("instance") else None
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,14 +13,21 @@ import boto3
 import botocore.config
 import botocore.exceptions
 
-from . import background_cloud
-from .errors import TargetError, TargetNotConfirmed
-from .i18n import _
-from .naming import Names, prefix_from_environment, prefix_note, tags_for
+# The workshop starts the local cloud with the local cloud's own launcher (and its fake credentials).
+from local_cloud import launcher
+from local_cloud.config import FAKE_CLIENT_CREDENTIALS, PORT_VARIABLE
 
-FAKE_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
+from . import background_cloud
+from .errors import LocalCloudError, TargetError, TargetNotConfirmed
+from .i18n import _
+from .naming import Names, normalize_prefix, prefix_from_environment, prefix_note, tags_for
+
 DEFAULT_REGION = "us-east-1"
 TARGETS = ("local", "aws")
+# What decides the target besides every AWS_* variable (endpoint, profile, credentials, region): a change of
+# any of them in this process makes setup() resolve again.
+DECIDING_VARIABLES = ("WORKSHOP_TARGET", "WORKSHOP_PREFIX", PORT_VARIABLE)
+REMEMBERED_SESSIONS = 16  # tests resolve many environments in one process: keep the newest few
 
 
 @dataclass
@@ -36,6 +45,23 @@ class WorkshopSession:
     boto_session: boto3.Session = field(repr=False)
     prefix_note: str = field(default="", repr=False)  # e.g. WORKSHOP_PREFIX=Ana is used as 'ana'
     caller_arn: str = ""  # who makes the calls (sts.get_caller_identity): the `owner` tag of what they create
+    # ownership.refuse_if_taken found nothing of this prefix that is someone else's: later steps skip the look.
+    ownership_checked: bool = field(default=False, repr=False, compare=False)
+
+    @classmethod
+    def local(cls, cloud: Any, prefix: str | None = None, region: str | None = None) -> WorkshopSession:
+        """The "local" session a learner's setup() gives, for a given local cloud (a LocalCloud or its URL).
+
+        The demo and the tests build theirs with it, then install it with `use(session)`. `prefix` defaults
+        to WORKSHOP_PREFIX (or chat), `region` to the cloud's own.
+        """
+        url = cloud if isinstance(cloud, str) else cloud.endpoint_url
+        region = region or getattr(cloud, "region", None) or _region()
+        given = prefix if prefix is not None else os.environ.get("WORKSHOP_PREFIX")
+        chosen = normalize_prefix(prefix) if prefix is not None else prefix_from_environment()
+        boto_session = boto3.Session(region_name=region, **FAKE_CLIENT_CREDENTIALS)
+        account, caller = _identity(boto_session, url, _("the local cloud"))
+        return cls("local", region, chosen, account, url, boto_session, prefix_note(given), caller)
 
     @property
     def names(self) -> Names:
@@ -138,21 +164,90 @@ def _confirm_aws(account_id: str, region: str, prefix: str) -> None:
     _confirmed_aws.add(key)
 
 
+def chosen_target() -> str:
+    """The target the environment picks, without reaching it: "endpoint", "aws" or "local".
+
+    AWS_ENDPOINT_URL > WORKSHOP_TARGET=aws > the local cloud; a session installed with use() answers for itself.
+    """
+    installed = _installed_session()
+    if installed is not None:
+        return installed.target
+    chosen = os.environ.get("WORKSHOP_TARGET", "").strip().lower() or "local"
+    if chosen not in TARGETS:
+        raise TargetError(_("WORKSHOP_TARGET={chosen!r} is not a target: use WORKSHOP_TARGET=local (the default) "
+                            "or WORKSHOP_TARGET=aws.").format(chosen=chosen))
+    if os.environ.get("AWS_ENDPOINT_URL", "").strip():
+        return "endpoint"
+    return chosen
+
+
+Environment = tuple[tuple[str, str], ...]
+_installed: list[tuple[Environment, WorkshopSession]] = []
+_resolved: dict[Environment, WorkshopSession] = {}
+
+
+def _deciding_environment() -> Environment:
+    return tuple(sorted((name, value) for name, value in os.environ.items()
+                        if name.startswith("AWS_") or name in DECIDING_VARIABLES))
+
+
+def _installed_session() -> WorkshopSession | None:
+    """The newest session installed with use(), while the environment that decides the target is unchanged."""
+    if _installed and _installed[-1][0] == _deciding_environment():
+        return _installed[-1][1]
+    return None
+
+
+@contextmanager
+def use(session: WorkshopSession) -> Iterator[WorkshopSession]:
+    """Within the block setup() returns `session` (one the demo or a test built, e.g. WorkshopSession.local).
+
+    It stands for the environment as it is when the block starts: code in the block that sets AWS_ENDPOINT_URL,
+    WORKSHOP_PREFIX, WORKSHOP_TARGET, ... gets what setup() resolves from those instead, as a learner would.
+    """
+    entry = (_deciding_environment(), session)
+    _installed.append(entry)
+    try:
+        yield session
+    finally:
+        del _installed[len(_installed) - 1 - _installed[::-1].index(entry)]  # the newest: blocks may nest
+
+
+def forget_sessions() -> None:
+    """The next setup() resolves the target again (the local cloud is probed, STS asked)."""
+    _resolved.clear()
+
+
 def setup() -> WorkshopSession:
     """Resolve the target (AWS_ENDPOINT_URL > WORKSHOP_TARGET=aws > local cloud) and return a session for it.
 
     The local cloud is started in the background when it is not running. Real AWS is used only after the
     account and region were shown and confirmed (WORKSHOP_CONFIRM=yes, or typing yes when asked).
+    Resolved once per process and environment: the next step's setup() returns the same session, with no
+    health probe and no STS call (forget_sessions() makes it look again).
     """
+    installed = _installed_session()
+    if installed is not None:
+        return installed
+    key = _deciding_environment()
+    session = _resolved.get(key)
+    if session is None:
+        session = _resolve()
+        while len(_resolved) >= REMEMBERED_SESSIONS:
+            del _resolved[next(iter(_resolved))]
+        _resolved[key] = session
+    elif session.is_aws:
+        _confirm_aws(session.account_id, session.region, session.prefix)  # asked once per process, as before
+    return session
+
+
+def _resolve() -> WorkshopSession:
     prefix = prefix_from_environment()
     note = prefix_note(os.environ.get("WORKSHOP_PREFIX"))
     region = _region()
-    chosen = os.environ.get("WORKSHOP_TARGET", "").strip().lower() or "local"
-    if chosen not in TARGETS:
-        raise TargetError(_("WORKSHOP_TARGET={chosen!r} is not a target: use WORKSHOP_TARGET=local (the default) "
-                            "or WORKSHOP_TARGET=aws.").format(chosen=chosen))
-    endpoint_url = os.environ.get("AWS_ENDPOINT_URL", "").strip() or None
-    if endpoint_url:
+    chosen = chosen_target()
+    if chosen == "endpoint":
+        endpoint_url = os.environ["AWS_ENDPOINT_URL"].strip()
         boto_session = _session_with_fallback_credentials(region)
         account, caller = _identity(boto_session, endpoint_url, endpoint_url)
         return WorkshopSession("endpoint", region, prefix, account, endpoint_url, boto_session, note, caller)
@@ -163,12 +258,12 @@ def setup() -> WorkshopSession:
         _confirm_aws(account, region, prefix)
         return WorkshopSession("aws", region, prefix, account, None, boto_session, note, caller)
     try:
-        cloud = background_cloud.ensure_running()
-    except background_cloud.LocalCloudError as error:
-        raise TargetError(str(error)) from error
-    boto_session = boto3.Session(region_name=region, **FAKE_CREDENTIALS)
-    account, caller = _identity(boto_session, cloud.url, _("the local cloud"))
-    return WorkshopSession("local", region, prefix, account, cloud.url, boto_session, note, caller)
+        running = background_cloud.cloud().ensure_running()  # local_cloud.launcher.BackgroundCloud
+    except launcher.LauncherError as error:
+        raise TargetError(str(background_cloud.translate(error))) from error
+    except LocalCloudError as error:  # WORKSHOP_LOCAL_PORT is not a port
+        raise TargetError(error.message, fix=error.fix) from error
+    return WorkshopSession.local(running.url, region=region)
 
 
 def _learner_session(region: str) -> boto3.Session:
@@ -187,5 +282,5 @@ def _session_with_fallback_credentials(region: str) -> boto3.Session:
     """Use the learner's credentials if they have any; an emulator accepts any, so fake ones do."""
     session = _learner_session(region)
     if session.get_credentials() is None:
-        session = boto3.Session(region_name=region, **FAKE_CREDENTIALS)
+        session = boto3.Session(region_name=region, **FAKE_CLIENT_CREDENTIALS)
     return session

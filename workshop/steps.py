@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .environment import temporary_environ
 from .errors import NotReady, StepCheckFailed  # noqa: F401 - NotReady: steps and tests import it from here
 from .i18n import N_, _
 from .language import EDITION_FOLDERS, ENGLISH, SUPPORTED
+from .temporary_environ import temporary_environ
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STEPS_DIR = PROJECT_ROOT / "steps"

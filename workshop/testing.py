@@ -1,4 +1,4 @@
-"""Helpers for tests (and the demo): point the workshop at a given local cloud and run steps on it."""
+"""Helpers for tests (and benchmarks): point the workshop at a given local cloud and run steps on it."""
 
 from __future__ import annotations
 
@@ -6,19 +6,28 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from .environment import temporary_environ
-from .steps import STEPS, StepRun, run_step
+from local_cloud.config import PORT_VARIABLE
 
-TARGET_VARIABLES = ("AWS_ENDPOINT_URL", "WORKSHOP_PREFIX", "WORKSHOP_TARGET", "WORKSHOP_CONFIRM", "WORKSHOP_DRY_RUN")
+from .session import WorkshopSession, use
+from .steps import STEPS, StepRun, run_step
+from .temporary_environ import temporary_environ
+
+TARGET_VARIABLES = ("AWS_ENDPOINT_URL", "WORKSHOP_PREFIX", "WORKSHOP_TARGET", "WORKSHOP_CONFIRM", "WORKSHOP_DRY_RUN",
+                    PORT_VARIABLE)
 
 
 @contextmanager
-def target(cloud: Any, prefix: str = "chat") -> Iterator[None]:
-    """Within the block, setup() reaches `cloud` (a LocalCloud) with `prefix`; the environment is restored after."""
+def target(cloud: Any, prefix: str = "chat") -> Iterator[WorkshopSession]:
+    """Within the block the workshop takes the "local" target on `cloud` (a LocalCloud) with `prefix`, as a learner.
+
+    setup() returns that session (WorkshopSession.local, installed with session.use). Processes started in the
+    block (a step script, a notebook's kernel, `python -m workshop ...`) take the same "local" path on their own:
+    WORKSHOP_LOCAL_PORT is the cloud's port. The environment is restored after.
+    """
     values: dict[str, str | None] = dict.fromkeys(TARGET_VARIABLES)
-    values.update(AWS_ENDPOINT_URL=cloud.endpoint_url, WORKSHOP_PREFIX=prefix)
-    with temporary_environ(values):
-        yield
+    values.update({PORT_VARIABLE: str(cloud.port), "WORKSHOP_PREFIX": prefix})
+    with temporary_environ(values), use(WorkshopSession.local(cloud, prefix=prefix)) as session:
+        yield session
 
 
 def run_steps_through(last: str, first: str = "00", *, quiet: bool = True, language: str = "en") -> list[StepRun]:
