@@ -22,7 +22,7 @@ import websocket
 from aiohttp import WSMsgType, web
 
 from workshop.chat_client import UsageError, join_url, parse_line
-from workshop.transcript import Palette, colors_enabled, render_frame
+from workshop.terminal import Palette, colors_enabled, render_frame
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
