@@ -9,7 +9,6 @@ import signal
 import socket
 import sys
 import threading
-from pathlib import Path
 
 import pytest
 import websocket
@@ -18,8 +17,6 @@ from aiohttp import WSMsgType, web
 from tests.helpers.processes import DrivenClient
 from workshop.chat_client import UsageError, join_url, parse_line
 from workshop.terminal import Palette, colors_enabled, render_frame
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class FakeChatServer:
