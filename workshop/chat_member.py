@@ -120,7 +120,3 @@ class ChatMember:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
-
-    def __repr__(self) -> str:
-        return f"ChatMember({self.url!r}, {len(self.received)} frames received)"
-
