@@ -8,7 +8,7 @@ import re
 import sys
 from typing import Any, TextIO
 
-from .chat_protocol import FRAME_KEYS, frame_kind
+from .chat_protocol import frame_key, frame_kind
 from .i18n import _
 
 # Message text comes from other people: never let it move the cursor or recolor the terminal.
@@ -110,10 +110,8 @@ def render_frame(frame: Any, palette: Palette, bot_name: str = "Bot") -> str:
 
 def show(frame: dict[str, Any]) -> str:
     """One frame as a learner reads it in a notebook: which kind, and its text."""
-    for key in FRAME_KEYS:
-        if key in frame:
-            return f"{key}: {frame[key]}"
-    return json.dumps(frame)
+    key = frame_key(frame)
+    return f"{key}: {frame[key]}" if key else json.dumps(frame)
 
 
 MEMBER_COLORS = {"Ana": "green", "Bo": "blue", "Cy": "magenta"}  # the demo's members
