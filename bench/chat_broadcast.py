@@ -24,6 +24,7 @@ import aiohttp
 import boto3
 
 from local_cloud import LocalCloud
+from workshop import chat_protocol
 
 SIZES = (10, 100, 500)
 LATENCY_MS = 10  # a typical round trip of post_to_connection from a Lambda function on AWS
@@ -48,8 +49,8 @@ class Member:
         async for message in self.ws:
             if message.type != aiohttp.WSMsgType.TEXT:
                 break
-            frame = json.loads(message.data)
-            text = frame.get("text") if "publicMessage" in frame else None
+            frame = chat_protocol.decode(message.data)
+            text = frame.get("text") if chat_protocol.frame_key(frame) == "publicMessage" else None
             if text in complete:
                 arrivals[text].append(time.perf_counter())
                 if len(arrivals[text]) == expected[text]:
@@ -81,7 +82,7 @@ class Crowd:
         self.arrivals[text], self.complete[text] = [], asyncio.Event()
         self.expected[text] = len(self.members)
         began = time.perf_counter()
-        await self.members[0].ws.send_str(json.dumps({"action": "sendPublic", "message": text}))
+        await self.members[0].ws.send_str(chat_protocol.encode(chat_protocol.send_public(text)))
         await asyncio.wait_for(self.complete[text].wait(), DELIVERY_TIMEOUT)
         per_member = [(arrived - began) * 1000 for arrived in self.arrivals[text]]
         return max(per_member), per_member

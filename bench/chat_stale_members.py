@@ -8,15 +8,13 @@ every stale member is removed, and how long a second message then takes (private
 from __future__ import annotations
 
 import base64
-import json
 import os
 import time
-from typing import Any
 
 import boto3
-import websocket
 
 from local_cloud import LocalCloud
+from workshop.chat_member import ChatMember
 
 PREFIX = "stale"
 STALE = 2000
@@ -45,26 +43,25 @@ def named_items(cloud: LocalCloud) -> int:
     return sum(page["Count"] for page in pages)
 
 
-def join(url: str, name: str) -> websocket.WebSocket:
+def join(url: str, name: str) -> ChatMember:
     """A member who has taken a name (its members list has arrived), so the next message reaches it."""
-    ws = websocket.create_connection(url, timeout=120)
-    ws.send(json.dumps({"action": "setName", "name": name}))
-    while "members" not in json.loads(ws.recv()):
-        pass
-    return ws
+    member = ChatMember(url, timeout=120)
+    member.set_name(name)
+    if member.wait_for("members") is None:
+        raise RuntimeError(f"{name} got no members list within 120 s")
+    return member
 
 
-def wait_for_public(ws: websocket.WebSocket, text: str, began: float) -> float:
-    while True:
-        frame: dict[str, Any] = json.loads(ws.recv())
-        if frame.get("publicMessage") and frame.get("text") == text:
-            return (time.perf_counter() - began) * 1000
+def wait_for_public(member: ChatMember, text: str, began: float) -> float:
+    if member.wait_for(lambda frame: "publicMessage" in frame and frame.get("text") == text) is None:
+        raise RuntimeError(f"{text!r} did not arrive within 120 s")
+    return (time.perf_counter() - began) * 1000
 
 
-def send_and_time(members: list[websocket.WebSocket], text: str) -> list[float]:
+def send_and_time(members: list[ChatMember], text: str) -> list[float]:
     began = time.perf_counter()
-    members[0].send(json.dumps({"action": "sendPublic", "message": text}))
-    return [wait_for_public(ws, text, began) for ws in members]
+    members[0].send_public(text)
+    return [wait_for_public(member, text, began) for member in members]
 
 
 def main() -> None:
@@ -91,8 +88,8 @@ def main() -> None:
               f"{(time.perf_counter() - began):.1f} s after the first message")
         third = send_and_time(members, "third")
         print(f"  a message once they are gone: last live member after {max(third):.0f} ms")
-        for ws in members:
-            ws.close()
+        for member in members:
+            member.close()
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ if str(PROJECT_ROOT) not in sys.path:
 
 from local_cloud import LocalCloud  # noqa: E402
 from local_cloud.config import FAKE_CREDENTIALS  # noqa: E402
-from tests.gateway_helpers import LearnerApi  # noqa: E402
+from local_cloud.learner_api import LearnerApi  # noqa: E402
 
 SIZES = (10, 100, 500)
 ROUNDS = {10: 20, 100: 8, 500: 4}

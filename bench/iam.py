@@ -30,7 +30,7 @@ from botocore.credentials import Credentials  # noqa: E402
 
 from bench.gateway import percentile  # noqa: E402
 from local_cloud import LocalCloud  # noqa: E402
-from tests.gateway_helpers import TRUST_POLICY, LearnerApi  # noqa: E402
+from local_cloud.learner_api import TRUST_POLICY, LearnerApi  # noqa: E402
 
 REGION = "us-east-1"
 SAMPLES = 5000

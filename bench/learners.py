@@ -28,7 +28,7 @@ import aiohttp
 from bench.chat_broadcast import name_everyone
 from bench.gateway import HANDLER_SOURCE, measure_boto3_floor, start_bare
 from local_cloud import LocalCloud
-from tests.gateway_helpers import LearnerApi
+from local_cloud.learner_api import LearnerApi
 
 PREFIX = "bench"  # bench.chat_broadcast.name_everyone names the members of this deployment
 SIZES = (10, 50, 100)

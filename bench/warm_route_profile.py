@@ -21,7 +21,7 @@ import websocket
 
 from bench.gateway import HANDLER_SOURCE
 from local_cloud import LocalCloud
-from tests.gateway_helpers import LearnerApi
+from local_cloud.learner_api import LearnerApi
 
 ECHOES = 2000
 WARM_UP = 50

@@ -10,11 +10,10 @@
 import json
 import time
 
-import websocket
-
 from workshop import check, lookup, setup
-from workshop.chat_probe import receive_all, show
+from workshop.chat_member import ChatMember
 from workshop.diagnosis import not_ready
+from workshop.terminal import show
 
 session = setup()
 print(session)
@@ -26,13 +25,16 @@ print("Connecting to", url)
 started_ms = int(time.time() * 1000)
 
 # %% [markdown]
-# `receive_all(client)` reads every frame that arrives until the connection is quiet for a second, and
+# Each member is a `ChatMember` (`workshop/chat_member.py`): one websocket-client connection
+# (`websocket.create_connection(url)`) with one method per action, named like the protocol:
+# `bob.set_name("Bob")` sends `{"action": "setName", "name": "Bob"}` as one text frame
+# (`ws.send(json.dumps(...))`), and `alice.send_public("Hi")` sends `{"action": "sendPublic", "message": "Hi"}`.
+# `member.receive_all()` reads every frame that arrives until the connection is quiet for a second, and
 # `show(frame)` prints one as `kind: text`. We use them to see what each member got.
 
-
 # %%
-def inbox(person, client):
-    for frame in receive_all(client, quiet_seconds=1.0):
+def inbox(person, member):
+    for frame in member.receive_all(quiet_seconds=1.0):
         print(f"  {person} got {show(frame)}")
 
 
@@ -43,13 +45,13 @@ def inbox(person, client):
 # opens. Bob and Carol connect first and then send `setName`.
 
 # %%
-alice = websocket.create_connection(f"{url}?name=Alice", timeout=10)
-bob = websocket.create_connection(url, timeout=10)
-carol = websocket.create_connection(url, timeout=10)
-bob.send(json.dumps({"action": "setName", "name": "Bob"}))
-carol.send(json.dumps({"action": "setName", "name": "Carol"}))
-for person, client in [("Alice", alice), ("Bob", bob), ("Carol", carol)]:
-    inbox(person, client)
+alice = ChatMember(f"{url}?name=Alice", timeout=10)
+bob = ChatMember(url, timeout=10)
+carol = ChatMember(url, timeout=10)
+bob.set_name("Bob")
+carol.set_name("Carol")
+for person, member in [("Alice", alice), ("Bob", bob), ("Carol", carol)]:
+    inbox(person, member)
 
 # %% [markdown]
 # ## A public message, a private one, and the bot
@@ -58,11 +60,11 @@ for person, client in [("Alice", alice), ("Bob", bob), ("Carol", carol)]:
 # `sendBot` is a public message that the bot answers publicly.
 
 # %%
-alice.send(json.dumps({"action": "sendPublic", "message": "Hello everyone!"}))
-bob.send(json.dumps({"action": "sendPrivate", "to": "Carol", "message": "Psst, Carol: lunch later?"}))
-carol.send(json.dumps({"action": "sendBot", "message": "help"}))
-for person, client in [("Alice", alice), ("Bob", bob), ("Carol", carol)]:
-    inbox(person, client)
+alice.send_public("Hello everyone!")
+bob.send_private("Carol", "Psst, Carol: lunch later?")
+carol.send_bot("help")
+for person, member in [("Alice", alice), ("Bob", bob), ("Carol", carol)]:
+    inbox(person, member)
 
 # %% [markdown]
 # Look at the order Alice got her messages in: often Carol's question and the bot's answer come **before**
@@ -106,12 +108,12 @@ inbox("Alice", alice)
 # text that is not JSON each get an error `systemMessage` for the sender alone; nobody else sees anything.
 
 # %%
-carol.send(json.dumps({"action": "setName", "name": "alice"}))  # names are unique, ignoring case
-bob.send(json.dumps({"action": "sendPublic", "message": "   "}))
-bob.send(json.dumps({"action": "sendPrivate", "to": "Zoe", "message": "are you there?"}))
+carol.set_name("alice")  # names are unique, ignoring case
+bob.send_public("   ")
+bob.send_private("Zoe", "are you there?")
 alice.send("hello?")  # not JSON: the $default route answers with help
-for person, client in [("Alice", alice), ("Bob", bob), ("Carol", carol)]:
-    inbox(person, client)
+for person, member in [("Alice", alice), ("Bob", bob), ("Carol", carol)]:
+    inbox(person, member)
 
 # %% [markdown]
 # ## Leave

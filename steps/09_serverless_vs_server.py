@@ -14,7 +14,6 @@
 
 # %%
 import inspect
-import json
 import os
 import sys
 import time
@@ -24,8 +23,9 @@ import websocket
 import server_way
 from server_way.chat import ChatServer
 from workshop import check, fanout, lookup, prices, setup
-from workshop.chat_probe import receive_all, show
+from workshop.chat_member import ChatMember
 from workshop.steps import NotReady
+from workshop.terminal import show
 
 session = setup()
 print(session)
@@ -88,21 +88,21 @@ for size in sizes:
 # patched, the process crashes — on the same port.
 
 # %%
-def connected(client):
+def connected(member):
     """True while the connection is open (a frame or silence), False once the server closed or vanished."""
     try:
-        client.settimeout(2)
-        return bool(client.recv())
+        member.ws.settimeout(2)
+        return bool(member.ws.recv())
     except websocket.WebSocketTimeoutException:
         return True
     except (websocket.WebSocketConnectionClosedException, ConnectionError, OSError):
         return False
 
 
-alice = websocket.create_connection(f"{server.url}?name=Alice", timeout=10)
-bob = websocket.create_connection(f"{server.url}?name=Bob", timeout=10)
-for person, client in (("Alice", alice), ("Bob", bob)):
-    print(person, "got", [show(frame) for frame in receive_all(client, quiet_seconds=0.5)])
+alice = ChatMember(f"{server.url}?name=Alice", timeout=10)
+bob = ChatMember(f"{server.url}?name=Bob", timeout=10)
+for person, member in (("Alice", alice), ("Bob", bob)):
+    print(person, "got", [show(frame) for frame in member.receive_all(quiet_seconds=0.5)])
 
 port = server.port
 print("stopping the server, exit code", server.stop())
@@ -110,8 +110,8 @@ print("Alice still connected:", connected(alice), "· Bob still connected:", con
 server = server_way.launch(port)
 print("started again:", server)
 
-alice = websocket.create_connection(f"{server.url}?name=Alice", timeout=10)
-print("Alice reconnects and gets", [show(frame) for frame in receive_all(alice, quiet_seconds=0.5)])
+alice = ChatMember(f"{server.url}?name=Alice", timeout=10)
+print("Alice reconnects and gets", [show(frame) for frame in alice.receive_all(quiet_seconds=0.5)])
 print("The new process knows nothing of Bob: whoever was in the chat and under which name is gone.")
 
 # %% [markdown]
@@ -120,10 +120,10 @@ print("The new process knows nothing of Bob: whoever was in the chat and under w
 # API Gateway and the members by DynamoDB, so nobody notices.
 
 # %%
-ana = websocket.create_connection(f"{serverless_url}?name=Ana", timeout=10)
-ben = websocket.create_connection(f"{serverless_url}?name=Ben", timeout=10)
-for client in (ana, ben):
-    receive_all(client, quiet_seconds=0.5)
+ana = ChatMember(f"{serverless_url}?name=Ana", timeout=10)
+ben = ChatMember(f"{serverless_url}?name=Ben", timeout=10)
+for member in (ana, ben):
+    member.receive_all(quiet_seconds=0.5)
 
 lambda_client = session.client("lambda")
 send_public = names.function("sendPublic")
@@ -132,12 +132,12 @@ lambda_client.update_function_configuration(FunctionName=send_public, Environmen
     "Variables": {**environment["Variables"], "DEPLOYED_AT": time.strftime("%H:%M:%S")}})
 lambda_client.get_waiter("function_updated_v2").wait(FunctionName=send_public)
 
-ana.send(json.dumps({"action": "sendPublic", "message": "still here after the update?"}))
-print("Ben got", [show(frame) for frame in receive_all(ben, quiet_seconds=1.5)])
+ana.send_public("still here after the update?")
+print("Ben got", [show(frame) for frame in ben.receive_all(quiet_seconds=1.5)])
 lambda_client.update_function_configuration(FunctionName=send_public, Environment=environment)  # as it was
 lambda_client.get_waiter("function_updated_v2").wait(FunctionName=send_public)
-for client in (ana, ben):
-    client.close()
+for member in (ana, ben):
+    member.close()
 
 # %% [markdown]
 # ## A second server
@@ -148,17 +148,17 @@ for client in (ana, ben):
 # %%
 second = server_way.launch()
 print("first:", server, "· second:", second)
-bob = websocket.create_connection(f"{second.url}?name=Bob", timeout=10)
-receive_all(bob, quiet_seconds=0.5)
-receive_all(alice, quiet_seconds=0.5)
+bob = ChatMember(f"{second.url}?name=Bob", timeout=10)
+bob.receive_all(quiet_seconds=0.5)
+alice.receive_all(quiet_seconds=0.5)
 
-alice.send(json.dumps({"action": "sendPublic", "message": "Bob, are you there?"}))
-alice.send(json.dumps({"action": "sendPrivate", "to": "Bob", "message": "psst"}))
-print("Alice (first server) got:", [show(frame) for frame in receive_all(alice, quiet_seconds=1.0)])
-got = receive_all(bob, quiet_seconds=1.0)
+alice.send_public("Bob, are you there?")
+alice.send_private("Bob", "psst")
+print("Alice (first server) got:", [show(frame) for frame in alice.receive_all(quiet_seconds=1.0)])
+got = bob.receive_all(quiet_seconds=1.0)
 print("Bob (second server) got:", [show(frame) for frame in got] or "nothing")
-bob.send(json.dumps({"action": "setName", "name": "Bob"}))
-print("Bob asks who is here:", [show(frame) for frame in receive_all(bob, quiet_seconds=0.5)])
+bob.set_name("Bob")
+print("Bob asks who is here:", [show(frame) for frame in bob.receive_all(quiet_seconds=0.5)])
 
 # %% [markdown]
 # Each process knows only its own members: Alice's server has never heard of Bob, so her public message
@@ -169,8 +169,8 @@ print("Bob asks who is here:", [show(frame) for frame in receive_all(bob, quiet_
 # execution environments (notebook 08) handle the messages.
 
 # %%
-for client in (alice, bob):
-    client.close()
+for member in (alice, bob):
+    member.close()
 print("exit codes:", server.stop(), second.stop())
 
 # %% [markdown]

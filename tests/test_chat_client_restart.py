@@ -7,9 +7,9 @@ import re
 import socket
 
 import pytest
-from test_chat_client import DrivenClient
 
 from local_cloud import LocalCloud
+from tests.helpers.processes import DrivenClient
 from workshop.deploy import deploy_all
 from workshop.testing import target
 

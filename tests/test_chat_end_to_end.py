@@ -6,86 +6,22 @@ the handlers, their packaging and the deployment fit together.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
-import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 from urllib.parse import quote
 
 import pytest
 import websocket
 
-WAIT = 20.0  # generous: the machine is shared; tests wait for frames, they never time anything
+from tests.helpers.deployed_chat import WAIT, expect, join, key_is, named_members, wait_until_chat_is_empty
+from workshop.chat_member import ChatMember
+from workshop.chat_protocol import Frame, error_code, members_are
+
 PREFIX = "e2e"
-
-Frame = dict[str, Any]
-
-
-class Member:
-    """One chat member: a real WebSocket connection and a thread that collects every frame it receives."""
-
-    def __init__(self, url: str, name: str | None = None) -> None:
-        self.url = f"{url}?name={quote(name)}" if name else url
-        self.ws = websocket.create_connection(self.url, timeout=WAIT)
-        self.frames: list[Frame] = []
-        self._arrived = threading.Condition()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        while True:
-            try:
-                raw = self.ws.recv()
-            except (OSError, websocket.WebSocketException):
-                return
-            if not raw:  # a close frame
-                return
-            try:
-                frame = json.loads(raw)
-            except ValueError:
-                frame = {"raw": raw}
-            with self._arrived:
-                self.frames.append(frame)
-                self._arrived.notify_all()
-
-    def send(self, action: str | None = None, raw: str | None = None, **fields: Any) -> None:
-        self.ws.send(raw if raw is not None else json.dumps({"action": action, **fields}))
-
-    def wait_for(self, matches: Callable[[Frame], bool], count: int = 1) -> list[Frame]:
-        """Wait until `count` frames match; return them (fails the test after WAIT seconds)."""
-        deadline = time.monotonic() + WAIT
-        with self._arrived:
-            while len(found := [frame for frame in self.frames if matches(frame)]) < count:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    pytest.fail(f"waited {WAIT:.0f} s for {count} matching frame(s); received: {self.frames}")
-                self._arrived.wait(left)
-        return found
-
-    def matching(self, matches: Callable[[Frame], bool]) -> list[Frame]:
-        with self._arrived:
-            return [frame for frame in self.frames if matches(frame)]
-
-    def close(self) -> None:
-        with contextlib.suppress(OSError, websocket.WebSocketException):
-            self.ws.close()
-        self._reader.join(timeout=5)
-
-
-def members_are(*names: str) -> Callable[[Frame], bool]:
-    return lambda frame: frame.get("members") == sorted(names, key=lambda name: (name.lower(), name))
-
-
-def key_is(key: str, text: str) -> Callable[[Frame], bool]:
-    return lambda frame: frame.get(key) == text
-
-
-def error_code(code: str) -> Callable[[Frame], bool]:
-    return lambda frame: "systemMessage" in frame and frame.get("error", {}).get("code") == code
+TABLE = f"{PREFIX}-connections"
 
 
 @pytest.fixture(scope="module")
@@ -105,40 +41,19 @@ def table(cloud, chat_url):
 
 
 @pytest.fixture
-def people(chat_url, table) -> Iterator[Callable[..., Member]]:
+def people(chat_url, table) -> Iterator[Callable[..., ChatMember]]:
     """Open members with people(name=None); all are closed, and the chat is empty again, afterwards."""
-    opened: list[Member] = []
+    opened: list[ChatMember] = []
 
-    def open_member(name: str | None = None) -> Member:
-        member = Member(chat_url, name)
+    def open_member(name: str | None = None) -> ChatMember:
+        member = ChatMember(chat_url, name, timeout=WAIT)
         opened.append(member)
         return member
 
     yield open_member
     for member in opened:
         member.close()
-    wait_until_chat_is_empty(table)
-
-
-def named_members(table) -> list[str]:
-    items = table.scan(TableName=f"{PREFIX}-connections", IndexName="by-name")["Items"]
-    return sorted(item["name"]["S"] for item in items)
-
-
-def wait_until_chat_is_empty(table) -> None:
-    """$disconnect runs after a socket closed; wait for it so the next test starts with an empty chat."""
-    deadline = time.monotonic() + WAIT
-    while (names := named_members(table)) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not names, f"members still in the chat: {names}"
-
-
-def join(people: Callable[..., Member], name: str) -> Member:
-    """Connect without a name, then take one with setName, and wait for the members list to confirm it."""
-    member = people()
-    member.send("setName", name=name)
-    member.wait_for(lambda frame: name in frame.get("members", []))
-    return member
+    wait_until_chat_is_empty(table, TABLE)
 
 
 # --- the tests --------------------------------------------------------------------------------------------
@@ -146,74 +61,75 @@ def join(people: Callable[..., Member], name: str) -> Member:
 def test_join_with_set_name_and_with_the_url_then_leave(people):
     alice = join(people, "Alice")
     bob = people("Bob")  # ?name=Bob: $connect cannot post to Bob's socket, the others hear of him
-    alice.wait_for(key_is("systemMessage", "Bob joined the chat"))
-    alice.wait_for(members_are("Alice", "Bob"))
+    expect(alice, key_is("systemMessage", "Bob joined the chat"))
+    expect(alice, members_are("Alice", "Bob"))
 
-    bob.send("setName", name="Bob")  # the same name again answers with the members list
-    bob.wait_for(members_are("Alice", "Bob"))
+    bob.set_name("Bob")  # the same name again answers with the members list
+    expect(bob, members_are("Alice", "Bob"))
 
     cleo = join(people, "Cleo")
     for member in (alice, bob):
-        member.wait_for(key_is("systemMessage", "Cleo joined the chat"))
-    cleo.send("setName", name="Cleopatra")
+        expect(member, key_is("systemMessage", "Cleo joined the chat"))
+    cleo.set_name("Cleopatra")
     for member in (alice, bob, cleo):
-        member.wait_for(key_is("systemMessage", "Cleo is now known as Cleopatra"))
-        member.wait_for(members_are("Alice", "Bob", "Cleopatra"))
+        expect(member, key_is("systemMessage", "Cleo is now known as Cleopatra"))
+        expect(member, members_are("Alice", "Bob", "Cleopatra"))
 
     cleo.close()
     for member in (alice, bob):
-        member.wait_for(key_is("systemMessage", "Cleopatra left the chat"))
-        member.wait_for(members_are("Alice", "Bob"))
+        expect(member, key_is("systemMessage", "Cleopatra left the chat"))
+        expect(member, members_are("Alice", "Bob"))
 
 
 def test_public_private_and_bot(people):
     alice, bob = join(people, "Alice"), join(people, "Bob")
     lurker = people()  # no name: receives nothing
 
-    alice.send("sendPublic", message="Hello <b>everyone</b>")
+    alice.send_public("Hello <b>everyone</b>")
     for member in (alice, bob):
-        member.wait_for(key_is("publicMessage", "Alice: Hello <b>everyone</b>"))
+        expect(member, key_is("publicMessage", "Alice: Hello <b>everyone</b>"))
 
-    bob.send("sendPrivate", to="alice", message="psst")
-    alice.wait_for(key_is("privateMessage", "Bob: psst"))
+    bob.send_private("alice", "psst")
+    expect(alice, key_is("privateMessage", "Bob: psst"))
 
-    bob.send("sendBot", message="who is here?")
+    bob.send_bot("who is here?")
     for member in (alice, bob):
-        question, answer = member.wait_for(lambda frame: frame.get("publicMessage", "").startswith(("Bob: who", "Bot: ")), 2)
+        question, answer = expect(member, lambda frame: frame.get("publicMessage", "").startswith(("Bob: who", "Bot: ")), 2)
         assert question["publicMessage"] == "Bob: who is here?"
         assert answer["publicMessage"] == "Bot: Here now: Alice, Bob."
 
-    alice.send("sendPublic", message="last")
-    bob.wait_for(key_is("publicMessage", "Alice: last"))
-    assert bob.matching(lambda frame: "privateMessage" in frame) == []
-    assert lurker.frames == []
+    alice.send_public("last")
+    expect(bob, key_is("publicMessage", "Alice: last"))
+    assert bob.matching("privateMessage") == []
+    assert lurker.receive_all(quiet_seconds=0.5) == []
 
 
 def test_refusals_reach_the_sender_alone(people, chat_url):
     alice = join(people, "Alice")
     newcomer = people()
 
-    newcomer.send("setName", name="ALICE")
-    newcomer.wait_for(error_code("name_taken"))
-    newcomer.send("sendPublic", message="hi")
-    newcomer.wait_for(error_code("no_name"))
-    newcomer.send(raw="this is not JSON")
-    help_frame = newcomer.wait_for(error_code("unknown_action"))[0]
+    newcomer.set_name("ALICE")
+    expect(newcomer, error_code("name_taken"))
+    newcomer.send_public("hi")
+    expect(newcomer, error_code("no_name"))
+    newcomer.send("this is not JSON")
+    help_frame = expect(newcomer, error_code("unknown_action"))[0]
     assert '"action": "sendPrivate"' in help_frame["systemMessage"]
 
-    alice.send("sendPrivate", to="Nobody", message="hello?")
-    alice.wait_for(error_code("unknown_recipient"))
-    alice.send("sendPublic", message="x" * 1001)
-    alice.wait_for(error_code("invalid_message"))
+    alice.send_private("Nobody", "hello?")
+    expect(alice, error_code("unknown_recipient"))
+    alice.send_public("x" * 1001)
+    expect(alice, error_code("invalid_message"))
 
     for bad_name, status in (("x" * 33, 400), ("alice", 409), ("Bot", 409)):
         with pytest.raises(websocket.WebSocketBadStatusException) as refused:
             websocket.create_connection(f"{chat_url}?name={quote(bad_name)}", timeout=WAIT)
         assert refused.value.status_code == status
 
-    alice.send("sendPublic", message="still here")
-    alice.wait_for(key_is("publicMessage", "Alice: still here"))
-    assert all("error" in frame for frame in newcomer.frames)  # nothing of Alice's chat reached it
+    alice.send_public("still here")
+    expect(alice, key_is("publicMessage", "Alice: still here"))
+    newcomer.receive_all(quiet_seconds=0.5)
+    assert all("error" in frame for frame in newcomer.received)  # nothing of Alice's chat reached it
     assert len(alice.matching(lambda frame: "error" in frame)) == 2
 
 
@@ -229,11 +145,11 @@ def test_a_connection_that_vanished_is_removed_and_the_others_told(people, table
                  "Item": {"connectionId": {"S": "name#ghost"}, "owner": {"S": ghost_id}}}},
     ])
 
-    alice.send("sendPublic", message="anyone there?")
+    alice.send_public("anyone there?")
     for member in (alice, bob):
-        member.wait_for(key_is("systemMessage", "Ghost left the chat"))
-        member.wait_for(members_are("Alice", "Bob"))
-    assert named_members(table) == ["Alice", "Bob"]
+        expect(member, key_is("systemMessage", "Ghost left the chat"))
+        expect(member, members_are("Alice", "Bob"))
+    assert named_members(table, TABLE) == ["Alice", "Bob"]
     assert "Item" not in table.get_item(TableName=f"{PREFIX}-connections", Key={"connectionId": {"S": "name#ghost"}})
 
 
@@ -257,22 +173,23 @@ def test_hundreds_of_stale_members_are_removed_off_the_senders_path(people, tabl
         table.batch_write_item(RequestItems={f"{PREFIX}-connections": [
             {"PutRequest": {"Item": item}} for item in writes[start:start + 25]]})
 
-    alice.send("sendPublic", message="after the crash")
-    alice.send("sendPublic", message="right after")  # a second clean-up of the same members, at once
+    alice.send_public("after the crash")
+    alice.send_public("right after")  # a second clean-up of the same members, at once
     for member in (alice, bob):
-        member.wait_for(key_is("text", "after the crash"))
-        member.wait_for(key_is("text", "right after"))
+        expect(member, key_is("text", "after the crash"))
+        expect(member, key_is("text", "right after"))
     deadline = time.monotonic() + WAIT
-    while named_members(table) != ["Alice", "Bob"] and time.monotonic() < deadline:
+    while named_members(table, TABLE) != ["Alice", "Bob"] and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert named_members(table) == ["Alice", "Bob"]
+    assert named_members(table, TABLE) == ["Alice", "Bob"]
     claims = table.scan(TableName=f"{PREFIX}-connections", FilterExpression="begins_with(connectionId, :ghost)",
                         ExpressionAttributeValues={":ghost": {"S": "name#ghost"}})["Items"]
     assert claims == []
     for member in (alice, bob):  # each departure announced once, in few lines (a clean-up's many make one)
-        member.wait_for(members_are("Alice", "Bob"), count=2)  # the one at Bob's join, then the clean-up's
-        while sum(map(departures, member.matching(departures))) < 300 and time.monotonic() < deadline:
-            time.sleep(0.1)
+        expect(member, members_are("Alice", "Bob"), count=2)  # the one at Bob's join, then the clean-up's
+        while sum(map(departures, member.matching(departures))) < 300 and (left := deadline - time.monotonic()) > 0:
+            if member.read(left) is None:
+                break
         lines = member.matching(departures)
         assert sum(map(departures, lines)) == 300 and len(lines) <= 2 * 3
 
@@ -292,21 +209,22 @@ def test_fifty_members_each_receive_every_public_message_exactly_once(people):
     with ThreadPoolExecutor(max_workers=10) as pool:
         members = list(pool.map(lambda name: join(people, name), names))
     for member in members:
-        member.wait_for(lambda frame: len(frame.get("members", [])) == 50)
+        expect(member, lambda frame: len(frame.get("members", [])) == 50)
 
     senders = members[:5]
     expected = sorted(f"{sender_name}: message {index}" for sender_name in names[:5] for index in range(4))
 
-    def talk(sender: Member) -> None:
+    def talk(sender: ChatMember) -> None:
         for index in range(4):
-            sender.send("sendPublic", message=f"message {index}")
+            sender.send_public(f"message {index}")
 
     with ThreadPoolExecutor(max_workers=5) as pool:
         list(pool.map(talk, senders))
 
     for member in members:
-        member.wait_for(lambda frame: "publicMessage" in frame, count=len(expected))
+        expect(member, lambda frame: "publicMessage" in frame, count=len(expected))
     time.sleep(1.0)  # room for any duplicate to show up before counting
     for member in members:
+        member.receive_all(quiet_seconds=0.05)
         received = sorted(frame["publicMessage"] for frame in member.matching(lambda frame: "publicMessage" in frame))
         assert received == expected

@@ -11,9 +11,12 @@ from collections.abc import Callable, Iterator
 
 import pytest
 import websocket
-from test_chat_end_to_end import WAIT, Member, error_code, key_is, wait_until_chat_is_empty
 
-PREFIX = "e2e"  # the helpers of test_chat_end_to_end look in this prefix's table
+from tests.helpers.deployed_chat import WAIT, expect, join, key_is, wait_until_chat_is_empty
+from workshop.chat_member import ChatMember
+from workshop.chat_protocol import error_code
+
+PREFIX = "e2e"
 
 
 @pytest.fixture(scope="module")
@@ -27,24 +30,17 @@ def chat_url(cloud) -> Iterator[str]:
 
 
 @pytest.fixture
-def people(cloud, chat_url) -> Iterator[Callable[..., Member]]:
-    opened: list[Member] = []
+def people(cloud, chat_url) -> Iterator[Callable[..., ChatMember]]:
+    opened: list[ChatMember] = []
 
-    def open_member(name: str | None = None) -> Member:
-        opened.append(Member(chat_url, name))
+    def open_member(name: str | None = None) -> ChatMember:
+        opened.append(ChatMember(chat_url, name, timeout=WAIT))
         return opened[-1]
 
     yield open_member
     for member in opened:
         member.close()
-    wait_until_chat_is_empty(cloud.client("dynamodb"))
-
-
-def join(people: Callable[..., Member], name: str) -> Member:
-    member = people()
-    member.send("setName", name=name)
-    member.wait_for(lambda frame: name in frame.get("members", []))
-    return member
+    wait_until_chat_is_empty(cloud.client("dynamodb"), f"{PREFIX}-connections")
 
 
 def test_every_function_was_deployed_speaking_portuguese(cloud, chat_url):
@@ -59,25 +55,25 @@ def test_a_bad_name_and_an_unknown_action_are_answered_in_portuguese(people):
     alice = join(people, "Alice")
     newcomer = people()
 
-    newcomer.send("setName", name="ALICE")
-    taken = newcomer.wait_for(error_code("name_taken"))[0]
+    newcomer.set_name("ALICE")
+    taken = expect(newcomer, error_code("name_taken"))[0]
     assert taken["systemMessage"] == "O nome ALICE já está em uso. Escolha outro."
-    newcomer.send("setName", name="x" * 33)
-    too_long = newcomer.wait_for(error_code("invalid_name"))[0]
+    newcomer.set_name("x" * 33)
+    too_long = expect(newcomer, error_code("invalid_name"))[0]
     assert too_long["systemMessage"] == "Um nome pode ter no máximo 32 caracteres; este tem 33. Escolha um mais curto."
 
-    newcomer.send("dance")
-    unknown = newcomer.wait_for(error_code("unknown_action"))[0]
+    newcomer.send({"action": "dance"})
+    unknown = expect(newcomer, error_code("unknown_action"))[0]
     assert unknown["systemMessage"].startswith('Ação desconhecida: "dance". Envie JSON com uma ação: ')
     assert '{"action": "sendBot", "message": "ajuda"} para perguntar ao bot.' in unknown["systemMessage"]
-    newcomer.send(raw="isto não é JSON")
-    not_json = newcomer.wait_for(error_code("unknown_action"), count=2)[1]
+    newcomer.send("isto não é JSON")
+    not_json = expect(newcomer, error_code("unknown_action"), count=2)[1]
     assert not_json["systemMessage"].startswith("As mensagens devem ser objetos JSON. Envie JSON")
 
     bob = people("Bob")
-    alice.wait_for(key_is("systemMessage", "Bob entrou no chat"))
+    expect(alice, key_is("systemMessage", "Bob entrou no chat"))
     bob.close()
-    alice.wait_for(key_is("systemMessage", "Bob saiu do chat"))
+    expect(alice, key_is("systemMessage", "Bob saiu do chat"))
 
 
 def test_a_name_refused_at_connect_is_explained_in_portuguese(people, chat_url):
@@ -97,10 +93,10 @@ def test_the_bot_answers_que_horas_sao_in_portuguese_and_english_in_english(peop
     def bot_answer_to(question: str) -> str:
         """Ask, one question at a time: the bot's answers arrive in the order of the questions."""
         asked.append(question)
-        alice.send("sendBot", message=question)
-        answer = alice.wait_for(lambda frame: frame.get("from") == "Bot", count=len(asked))[-1]["publicMessage"]
-        bob.wait_for(key_is("publicMessage", f"Alice: {question}"))
-        bob.wait_for(key_is("publicMessage", answer))
+        alice.send_bot(question)
+        answer = expect(alice, lambda frame: frame.get("from") == "Bot", count=len(asked))[-1]["publicMessage"]
+        expect(bob, key_is("publicMessage", f"Alice: {question}"))
+        expect(bob, key_is("publicMessage", answer))
         return answer
 
     assert re.fullmatch(r"Bot: São \d\d:\d\d UTC\.", bot_answer_to("que horas são?"))

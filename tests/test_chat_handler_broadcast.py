@@ -6,7 +6,8 @@ Stale connections (posts that answer Gone) are in test_chat_handler_stale.py.
 import json
 
 import pytest
-from chat_handler_kit import DOMAIN, STAGE, ChatWorld, chat_connections, chat_table
+
+from tests.helpers.chat_handlers import DOMAIN, STAGE, ChatWorld, chat_connections, chat_table
 
 
 @pytest.fixture

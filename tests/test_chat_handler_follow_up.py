@@ -4,7 +4,8 @@ import json
 import threading
 
 import pytest
-from chat_handler_kit import HANDLERS, ChatWorld, FakeContext
+
+from tests.helpers.chat_handlers import HANDLERS, ChatWorld, FakeContext
 
 
 @pytest.fixture

@@ -6,8 +6,9 @@ import re
 from datetime import datetime, timezone
 
 import pytest
-from chat_handler_kit import ChatWorld, chat_text
 from send_bot import bot_reply
+
+from tests.helpers.chat_handlers import ChatWorld, chat_text
 
 # What each language says, for the same events
 SAYS = {

@@ -4,8 +4,9 @@ import json
 from datetime import datetime, timezone
 
 import pytest
-from chat_handler_kit import ChatWorld
 from send_bot import bot_reply
+
+from tests.helpers.chat_handlers import ChatWorld
 
 
 @pytest.fixture

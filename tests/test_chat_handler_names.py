@@ -3,8 +3,9 @@
 import threading
 
 import pytest
-from chat_handler_kit import ChatWorld, chat_table
 from moto.dynamodb.models import DynamoDBBackend
+
+from tests.helpers.chat_handlers import ChatWorld, chat_table
 
 
 @pytest.fixture

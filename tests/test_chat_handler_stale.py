@@ -3,7 +3,8 @@
 import json
 
 import pytest
-from chat_handler_kit import CLEANUP_FUNCTION, HANDLERS, ChatWorld, chat_connections, chat_table, chat_text
+
+from tests.helpers.chat_handlers import CLEANUP_FUNCTION, HANDLERS, ChatWorld, chat_connections, chat_table, chat_text
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ import sys
 
 import boto3
 import pytest
-from test_chat_client import DrivenClient, DrivenProcess
+
+from tests.helpers.processes import DrivenClient, DrivenProcess
 
 STEP_LINES = [rf"^  {label}\s+\d+\.\d s  \S" for label in (
     "00_setup", "01_iam_role", "02_dynamodb_table", "03_lambda_functions", "04_websocket_api", "05_deploy_stage")]

@@ -6,8 +6,9 @@ Lambda functions, translated on their own.
 
 from __future__ import annotations
 
-from test_chat_client import DrivenProcess
 from test_demo import STEP_LINES, assert_in_order
+
+from tests.helpers.processes import DrivenProcess
 
 HEADER_LINES = [r"^O workshop do chat serverless · demonstração · destino local · prefixo 'demo'$",
                 r"━━ Destino ━━",

@@ -13,7 +13,8 @@ import websocket
 from botocore.exceptions import ClientError
 
 from local_cloud import LocalCloud
-from tests.gateway_helpers import LearnerApi, ask, close_frame, connect, connection_id_of
+from local_cloud.learner_api import LearnerApi
+from tests.helpers.gateway import ask, close_frame, connect, connection_id_of
 
 CONNECTION_ID = re.compile(r"^[A-Za-z0-9_-]{15}=$")
 

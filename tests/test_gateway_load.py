@@ -11,7 +11,8 @@ import pytest
 import websocket
 
 from local_cloud import LocalCloud
-from tests.gateway_helpers import LearnerApi, connect
+from local_cloud.learner_api import LearnerApi
+from tests.helpers.gateway import connect
 
 CLIENTS = 200
 BROADCASTS = 3

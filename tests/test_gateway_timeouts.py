@@ -8,7 +8,8 @@ import time
 import pytest
 
 from local_cloud import LocalCloud
-from tests.gateway_helpers import LearnerApi, ask, close_frame, connect, connection_id_of
+from local_cloud.learner_api import LearnerApi
+from tests.helpers.gateway import ask, close_frame, connect, connection_id_of
 
 # Small values so the tests run in seconds (the defaults are AWS's: 10 min, 2 h, 29 s).
 SETTINGS = {

@@ -14,9 +14,11 @@ from collections.abc import Iterator
 
 import pytest
 import websocket
-from test_chat_end_to_end import WAIT, Member, key_is, members_are
 
 from local_cloud import LocalCloud
+from tests.helpers.deployed_chat import WAIT, expect, key_is
+from workshop.chat_member import ChatMember
+from workshop.chat_protocol import members_are
 
 PREFIX = "perm"
 
@@ -41,15 +43,15 @@ def chat(cloud):
 
 
 @pytest.fixture
-def members(chat) -> Iterator[list[Member]]:
-    opened: list[Member] = []
+def members(chat) -> Iterator[list[ChatMember]]:
+    opened: list[ChatMember] = []
     yield opened
     for member in opened:
         member.close()
 
 
-def open_member(members: list[Member], url: str, name: str | None = None) -> Member:
-    member = Member(url, name)
+def open_member(members: list[ChatMember], url: str, name: str | None = None) -> ChatMember:
+    member = ChatMember(url, name, timeout=WAIT)
     members.append(member)
     return member
 
@@ -121,20 +123,20 @@ def assert_fix_is_put_role_policy(hint: str, action: str) -> None:
 def test_without_manage_connections_nobody_receives_anything(cloud, console, chat, members):
     alice = open_member(members, chat.url, "Alice")
     bob = open_member(members, chat.url, "Bob")
-    bob.send("setName", name="Bob")
-    bob.wait_for(members_are("Alice", "Bob"))
+    bob.set_name("Bob")
+    expect(bob, members_are("Alice", "Bob"))
     with without(cloud, "execute-api:ManageConnections"):
-        alice.send("sendPublic", message="anyone there?")
+        alice.send_public("anyone there?")
         hint = wait_for_hint(cloud, console, "sendPublic", "execute-api:ManageConnections",
                              f"{chat.api_id}/{chat.stage}/POST/@connections/")
         assert_fix_is_put_role_policy(hint, "execute-api:ManageConnections")
         assert "ForbiddenException" in hint
-        assert not bob.matching(lambda frame: "publicMessage" in frame)
-        assert not alice.matching(lambda frame: "publicMessage" in frame)
+        assert not [frame for frame in bob.receive_all(quiet_seconds=0.5) if "publicMessage" in frame]
+        assert not [frame for frame in alice.receive_all(quiet_seconds=0.5) if "publicMessage" in frame]
         # What the handler logged: the post was refused with AWS's error code.
         assert logged(cloud, "sendPublic", '"postFailed": "ForbiddenException"')
-    alice.send("sendPublic", message="now?")
-    bob.wait_for(key_is("publicMessage", "Alice: now?"))
+    alice.send_public("now?")
+    expect(bob, key_is("publicMessage", "Alice: now?"))
 
 
 def test_without_put_item_nobody_can_connect(cloud, console, chat, members):
@@ -144,15 +146,15 @@ def test_without_put_item_nobody_can_connect(cloud, console, chat, members):
         hint = wait_for_hint(cloud, console, "connect", "dynamodb:PutItem", f"table/{chat.table}")
         assert_fix_is_put_role_policy(hint, "dynamodb:PutItem")
         assert logged(cloud, "connect", "AccessDeniedException")
-    open_member(members, chat.url).send("setName", name="Carol")
-    members[-1].wait_for(lambda frame: "Carol" in frame.get("members", []))
+    open_member(members, chat.url).set_name("Carol")
+    expect(members[-1], lambda frame: "Carol" in frame.get("members", []))
 
 
 def test_without_get_item_every_message_fails(cloud, console, chat, members):
     dave = open_member(members, chat.url, "Dave")
     with without(cloud, "dynamodb:GetItem"):
-        dave.send("sendPublic", message="hello")
-        dave.wait_for(key_is("message", "Internal server error"))
+        dave.send_public("hello")
+        expect(dave, key_is("message", "Internal server error"))
         hint = wait_for_hint(cloud, console, "sendPublic", "dynamodb:GetItem", f"table/{chat.table}")
         assert_fix_is_put_role_policy(hint, "dynamodb:GetItem")
 
@@ -160,8 +162,8 @@ def test_without_get_item_every_message_fails(cloud, console, chat, members):
 def test_without_update_item_nobody_can_take_a_name(cloud, console, chat, members):
     erin = open_member(members, chat.url)
     with without(cloud, "dynamodb:UpdateItem"):
-        erin.send("setName", name="Erin")
-        erin.wait_for(key_is("message", "Internal server error"))
+        erin.set_name("Erin")
+        expect(erin, key_is("message", "Internal server error"))
         hint = wait_for_hint(cloud, console, "setName", "dynamodb:UpdateItem", f"table/{chat.table}")
         assert_fix_is_put_role_policy(hint, "dynamodb:UpdateItem")
     table = cloud.client("dynamodb")
@@ -173,8 +175,8 @@ def test_without_query_private_messages_fail(cloud, console, chat, members):
     frank = open_member(members, chat.url, "Frank")
     open_member(members, chat.url, "Grace")
     with without(cloud, "dynamodb:Query"):
-        frank.send("sendPrivate", to="Grace", message="psst")
-        frank.wait_for(key_is("message", "Internal server error"))
+        frank.send_private("Grace", "psst")
+        expect(frank, key_is("message", "Internal server error"))
         hint = wait_for_hint(cloud, console, "sendPrivate", "dynamodb:Query",
                              f"table/{chat.table}/index/by-name")
         assert_fix_is_put_role_policy(hint, "dynamodb:Query")
@@ -183,16 +185,16 @@ def test_without_query_private_messages_fail(cloud, console, chat, members):
 def test_without_scan_the_members_list_fails(cloud, console, chat, members):
     heidi = open_member(members, chat.url)
     with without(cloud, "dynamodb:Scan"):
-        heidi.send("setName", name="Heidi")
-        heidi.wait_for(key_is("message", "Internal server error"))
+        heidi.set_name("Heidi")
+        expect(heidi, key_is("message", "Internal server error"))
         hint = wait_for_hint(cloud, console, "setName", "dynamodb:Scan", f"table/{chat.table}/index/by-name")
         assert_fix_is_put_role_policy(hint, "dynamodb:Scan")
 
 
 def test_without_delete_item_a_closed_connection_stays_in_the_table(cloud, console, chat, members):
     ivan = open_member(members, chat.url)
-    ivan.send("setName", name="Ivan")
-    ivan.wait_for(lambda frame: "Ivan" in frame.get("members", []))
+    ivan.set_name("Ivan")
+    expect(ivan, lambda frame: "Ivan" in frame.get("members", []))
     table = cloud.client("dynamodb")
     with without(cloud, "dynamodb:DeleteItem"):
         ivan.close()
@@ -204,23 +206,23 @@ def test_without_delete_item_a_closed_connection_stays_in_the_table(cloud, conso
 
 def test_without_logs_permissions_nothing_reaches_the_log_group(cloud, console, chat, members):
     judy = open_member(members, chat.url, "Judy")
-    judy.send("sendBot", message="hello bot")
-    judy.wait_for(lambda frame: "Bot" in json.dumps(frame))
+    judy.send_bot("hello bot")
+    expect(judy, lambda frame: "Bot" in json.dumps(frame))
     deadline = time.monotonic() + WAIT  # the log arrives a moment after the answer (more so on a busy machine)
     while (before := log_text(cloud, "sendBot").count("START RequestId")) < 1 and time.monotonic() < deadline:
         time.sleep(0.1)
     assert before >= 1
     with without(cloud, "logs:PutLogEvents"):
-        judy.send("sendBot", message="again")
-        judy.wait_for(lambda frame: "again" in json.dumps(frame))
+        judy.send_bot("again")
+        expect(judy, lambda frame: "again" in json.dumps(frame))
         deadline = time.monotonic() + WAIT
         while "logs:PutLogEvents" not in console.read_text() and time.monotonic() < deadline:
             time.sleep(0.1)
         hint = next(line for line in console.read_text().splitlines() if "HINT" in line and "logs:PutLogEvents" in line)
         assert f"/aws/lambda/{PREFIX}-sendBot" in hint and "AWSLambdaBasicExecutionRole" in hint
         assert log_text(cloud, "sendBot").count("START RequestId") == before
-    judy.send("sendBot", message="and now")
-    judy.wait_for(lambda frame: "and now" in json.dumps(frame))
+    judy.send_bot("and now")
+    expect(judy, lambda frame: "and now" in json.dumps(frame))
     deadline = time.monotonic() + WAIT
     while log_text(cloud, "sendBot").count("START RequestId") == before and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -239,20 +241,20 @@ def add_stale_member(cloud, chat, name: str) -> str:
 
 def test_without_batch_write_item_stale_members_stay_in_the_table(cloud, console, chat, members):
     kim = open_member(members, chat.url, "Kim")
-    kim.wait_for(lambda frame: "Kim" in frame.get("members", []))
+    expect(kim, lambda frame: "Kim" in frame.get("members", []))
     ghost_id = add_stale_member(cloud, chat, "Ghostly")
     table = cloud.client("dynamodb")
     ghost_item = {"TableName": chat.table, "Key": {"connectionId": {"S": ghost_id}}}
     with without(cloud, "dynamodb:BatchWriteItem"):
-        kim.send("sendPublic", message="anyone?")
-        kim.wait_for(key_is("text", "anyone?"))  # the message itself still goes out
+        kim.send_public("anyone?")
+        expect(kim, key_is("text", "anyone?"))  # the message itself still goes out
         hint = wait_for_hint(cloud, console, "disconnect", "dynamodb:BatchWriteItem", f"table/{chat.table}")
         assert_fix_is_put_role_policy(hint, "dynamodb:BatchWriteItem")
         assert "Item" in table.get_item(**ghost_item)
     # The failed clean-up gave the name back before it crashed (no name is left held by nobody); with the
     # permission back, the next message that finds the connection gone removes its item.
     assert "Item" not in table.get_item(TableName=chat.table, Key={"connectionId": {"S": "name#ghostly"}})
-    kim.send("sendPublic", message="and now?")
+    kim.send_public("and now?")
     deadline = time.monotonic() + WAIT
     while "Item" in table.get_item(**ghost_item) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -261,10 +263,10 @@ def test_without_batch_write_item_stale_members_stay_in_the_table(cloud, console
 
 def test_without_invoking_the_clean_up_the_sender_removes_stale_members_itself(cloud, console, chat, members):
     lee = open_member(members, chat.url, "Lee")
-    lee.wait_for(lambda frame: "Lee" in frame.get("members", []))
+    expect(lee, lambda frame: "Lee" in frame.get("members", []))
     add_stale_member(cloud, chat, "Phantom")
     with without(cloud, "lambda:InvokeFunction"):
-        lee.send("sendPublic", message="hello?")
-        lee.wait_for(key_is("systemMessage", "Phantom left the chat"))
+        lee.send_public("hello?")
+        expect(lee, key_is("systemMessage", "Phantom left the chat"))
     assert logged(cloud, "sendPublic", '"cleanupInvoke": "AccessDeniedException"')
     assert logged(cloud, "sendPublic", '"cleanup": "done here"')

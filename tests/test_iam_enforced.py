@@ -13,9 +13,10 @@ import uuid
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from gateway_helpers import PROBE_POLICY, TRUST_POLICY, LearnerApi, connect, zip_source
 
 from local_cloud import LocalCloud
+from local_cloud.learner_api import PROBE_POLICY, TRUST_POLICY, LearnerApi, zip_source
+from tests.helpers.gateway import connect
 
 REGION = "us-east-1"
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"

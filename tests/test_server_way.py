@@ -10,7 +10,8 @@ import pytest
 import websocket
 
 import server_way
-from workshop.chat_probe import receive_all, show
+from workshop.chat_member import ChatMember
+from workshop.terminal import show
 
 
 @pytest.fixture(scope="module")
@@ -19,13 +20,13 @@ def server():
         yield running
 
 
-def frames(client) -> list[str]:
-    return [show(frame) for frame in receive_all(client, quiet_seconds=0.4)]
+def frames(member: ChatMember) -> list[str]:
+    return [show(frame) for frame in member.receive_all(quiet_seconds=0.4)]
 
 
 def test_members_join_talk_in_public_and_private_and_ask_the_bot(server):
-    alice = websocket.create_connection(f"{server.url}?name=Alice", timeout=5)
-    bob = websocket.create_connection(server.url, timeout=5)
+    alice = ChatMember(f"{server.url}?name=Alice", timeout=5)
+    bob = ChatMember(server.url, timeout=5)
     bob.send(json.dumps({"action": "setName", "name": "Bob"}))
     assert "members: ['Alice', 'Bob']" in frames(bob)
     frames(alice)
@@ -42,7 +43,7 @@ def test_members_join_talk_in_public_and_private_and_ask_the_bot(server):
 
 
 def test_bad_inputs_are_refused_to_the_sender(server):
-    carol = websocket.create_connection(server.url, timeout=5)
+    carol = ChatMember(server.url, timeout=5)
     carol.send(json.dumps({"action": "sendPublic", "message": "before a name"}))
     carol.send("not json")
     carol.send(json.dumps({"action": "setName", "name": "Bot"}))
@@ -50,7 +51,7 @@ def test_bad_inputs_are_refused_to_the_sender(server):
     assert got[0].startswith("systemMessage: Choose a name first")
     assert got[1].startswith("systemMessage: Messages must be JSON.")
     assert got[2].startswith("systemMessage: The name Bot belongs to the chat bot")
-    dave = websocket.create_connection(f"{server.url}?name=Dave", timeout=5)
+    dave = ChatMember(f"{server.url}?name=Dave", timeout=5)
     carol.send(json.dumps({"action": "setName", "name": "DAVE"}))  # names are unique, ignoring case
     assert any(line.startswith("systemMessage: The name DAVE is taken") for line in frames(carol))
     with pytest.raises(websocket.WebSocketBadStatusException) as refused:
@@ -69,14 +70,14 @@ def test_browser_pages_from_elsewhere_and_foreign_host_names_are_refused(server)
 
 def test_a_restart_forgets_everyone(server):
     other = server_way.launch()
-    member = websocket.create_connection(f"{other.url}?name=Erin", timeout=5)
+    member = ChatMember(f"{other.url}?name=Erin", timeout=5)
     frames(member)
     port = other.port
     other.stop()
     with pytest.raises((websocket.WebSocketConnectionClosedException, ConnectionError, OSError)):
-        member.recv()
+        member.ws.recv()
     with server_way.launch(port) as again:
-        newcomer = websocket.create_connection(f"{again.url}?name=Finn", timeout=5)
+        newcomer = ChatMember(f"{again.url}?name=Finn", timeout=5)
         assert "members: ['Finn']" in frames(newcomer)
         newcomer.close()
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import random
 import sys
@@ -17,10 +16,11 @@ from typing import Any, TextIO
 
 import websocket
 
+from workshop import chat_protocol as protocol
 from workshop.arguments import use_learner_language
 from workshop.errors import UsageError
 from workshop.i18n import N_, _
-from workshop.transcript import Palette, colors_enabled, frame_kind, printable, render_frame, terminal_is_interactive
+from workshop.terminal import Palette, colors_enabled, printable, render_frame, terminal_is_interactive
 
 HELP = N_("""\
 Type a message and press Enter to send it to everyone. Commands:
@@ -66,22 +66,22 @@ def parse_line(line: str, members: list[str]) -> Command:
     if not text:
         return Command("nothing")
     if not text.startswith("/"):
-        return Command("send", {"action": "sendPublic", "message": text})
+        return Command("send", protocol.send_public(text))
     word, _space, rest = text.partition(" ")
     word, rest = word.lower(), rest.strip()
     if word == "/to":
         name, message = split_recipient(rest, members)
         if not name or not message:
             raise UsageError(_("write /to NAME message, for example: /to Bob see you at 5"))
-        return Command("send", {"action": "sendPrivate", "to": name, "message": message})
+        return Command("send", protocol.send_private(name, message))
     if word == "/bot":
         if not rest:
             raise UsageError(_("write /bot message, for example: /bot help"))
-        return Command("send", {"action": "sendBot", "message": rest})
+        return Command("send", protocol.send_bot(rest))
     if word == "/name":
         if not rest:
             raise UsageError(_("write /name NEW, for example: /name Alice"))
-        return Command("send", {"action": "setName", "name": rest})
+        return Command("send", protocol.set_name(rest))
     if word in ("/who", "/help", "/quit"):
         return Command(word[1:])
     if word == "/exit":
@@ -254,7 +254,7 @@ class ChatClient:
         """$connect cannot post to a socket that is not open yet, so a ?name= join hears nothing at first:
         setName with our own name changes nothing and answers with the members list."""
         with contextlib.suppress(OSError, websocket.WebSocketException):
-            self._ws.send(json.dumps({"action": "setName", "name": self.name}))
+            self._ws.send(protocol.encode(protocol.set_name(self.name)))
 
     # -- receiving -------------------------------------------------------------------------------
     def _receive_forever(self) -> None:
@@ -281,11 +281,8 @@ class ChatClient:
                 self.handle_text(data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data)
 
     def handle_text(self, text: str) -> None:
-        try:
-            frame = json.loads(text)
-        except ValueError:
-            frame = text
-        if frame_kind(frame) == "members":
+        frame = protocol.decode(text)
+        if protocol.frame_kind(frame) == "members":
             self.members = [str(member) for member in frame["members"]]
             self._adopt_new_name()
         self.console.show(render_frame(frame, self.console.palette))
@@ -309,7 +306,7 @@ class ChatClient:
         with self._send_lock:
             if self._ws is not None and not self._outbox:
                 try:
-                    self._ws.send(json.dumps(payload))
+                    self._ws.send(protocol.encode(payload))
                     return
                 except (OSError, websocket.WebSocketException):
                     pass
@@ -321,7 +318,7 @@ class ChatClient:
         with self._send_lock:
             while self._outbox and self._ws is not None:
                 try:
-                    self._ws.send(json.dumps(self._outbox[0]))
+                    self._ws.send(protocol.encode(self._outbox[0]))
                 except (OSError, websocket.WebSocketException):
                     return
                 self._outbox.pop(0)

@@ -266,21 +266,71 @@ def check_05(session: WorkshopSession, c: _Collector) -> None:
         c.add(deployment.get("DeploymentStatus", "DEPLOYED") == "DEPLOYED", _("the deployment is DEPLOYED"),
               _rerun("05"))
     url = f"{api['ApiEndpoint']}/{names.stage}"
-    from .chat_probe import can_connect
-
-    error = can_connect(url)
+    error = _can_connect(url)
     c.add(error is None, _("a WebSocket client can connect to {url}").format(url=url),
           _("{error}. Check the $connect function's log (notebook 06 shows how), then {rerun}").format(
               error=error, rerun=_rerun("05")))
+
+
+def _can_connect(url: str, timeout: float = 10.0) -> str | None:
+    """None when a WebSocket handshake with `url` succeeds, else what went wrong."""
+    import websocket
+
+    from .chat_member import CONNECTION_ERRORS, ChatMember
+
+    try:
+        ChatMember(url, timeout=timeout).close()
+    except websocket.WebSocketBadStatusException as error:
+        return _("the handshake was refused with HTTP {status}").format(status=error.status_code)
+    except CONNECTION_ERRORS as error:
+        return _("cannot connect: {error}").format(error=error)
+    return None
+
+
+def _probe_chat(url: str, timeout: float = 10.0) -> list[tuple[str, str | None]]:
+    """Two throw-away members join, talk publicly and privately, then leave: (what, error or None) per item."""
+    import uuid
+
+    import websocket
+
+    from .chat_member import CONNECTION_ERRORS, ChatMember
+    from .chat_protocol import has
+
+    tag = uuid.uuid4().hex[:6]
+    first, second = f"check-{tag}-a", f"check-{tag}-b"
+    results: list[tuple[str, str | None]] = []
+    members: list[ChatMember] = []
+    try:
+        a = ChatMember(url, name=first, timeout=timeout)
+        members.append(a)
+        b = ChatMember(url, timeout=timeout)
+        members.append(b)
+        b.set_name(second)
+        joined = a.wait_for(lambda frame: second in frame.get("members", []))
+        results.append((_("{second} joined and {first} got the members list").format(second=second, first=first),
+                        None if joined else _("no members update")))
+        a.send_public(f"ping {tag}")
+        public = b.wait_for(has("publicMessage", f"ping {tag}"))
+        results.append((_("a public message reached the other member"), None if public else _("nothing arrived")))
+        a.send_private(second, f"psst {tag}")
+        private = b.wait_for(has("privateMessage", f"psst {tag}"))
+        results.append((_("a private message reached its recipient"), None if private else _("nothing arrived")))
+    except websocket.WebSocketBadStatusException as error:
+        results.append((_("members can connect"),
+                        _("the handshake was refused with HTTP {status}").format(status=error.status_code)))
+    except CONNECTION_ERRORS as error:
+        results.append((_("the chat answered"), f"{type(error).__name__}: {error}"))
+    finally:
+        for member in members:
+            member.close()
+    return results
 
 
 def check_06(session: WorkshopSession, c: _Collector) -> None:
     url = lookup.websocket_url(session)
     if not c.add(url is not None, _("the chat has a URL"), _("run steps 04 and 05")):
         return
-    from .chat_probe import probe_chat
-
-    for what, error in probe_chat(url):
+    for what, error in _probe_chat(url):
         c.add(error is None, what,
               _("{error} → look at the functions' logs in notebook 06, fix, and re-run step 03").format(error=error))
 
@@ -387,14 +437,11 @@ def check_08(session: WorkshopSession, c: _Collector) -> None:
 
 
 def check_09(session: WorkshopSession, c: _Collector) -> None:
-    import json
-
-    import websocket
-
     import server_way
 
     from . import prices
-    from .chat_probe import wait_for
+    from .chat_member import CONNECTION_ERRORS, ChatMember
+    from .chat_protocol import members_are
 
     try:
         found = prices.load()
@@ -405,13 +452,11 @@ def check_09(session: WorkshopSession, c: _Collector) -> None:
         c.add(False, _("the prices file can be read"),
               f"{type(error).__name__}: {error} → " + _("restore workshop/data/ from git"))
     try:
-        with server_way.launch() as server:
-            member = websocket.create_connection(server.url, timeout=10)
-            member.send(json.dumps({"action": "setName", "name": "Checker"}))
-            answered = wait_for(member, lambda frame: frame.get("members") == ["Checker"], timeout=10)
-            member.close()
+        with server_way.launch() as server, ChatMember(server.url, timeout=10) as member:
+            member.set_name("Checker")
+            answered = member.wait_for(members_are("Checker"))
         error = None if answered else _("it did not answer setName with the members list")
-    except (RuntimeError, OSError, websocket.WebSocketException) as problem:
+    except (RuntimeError, *CONNECTION_ERRORS) as problem:
         error = f"{type(problem).__name__}: {problem}"
     c.add(error is None, _("the server-way chat starts on a free loopback port and answers a member"),
           _("{error} → run `python -m server_way` in a terminal to see why").format(error=error))

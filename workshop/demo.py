@@ -8,19 +8,19 @@ import json
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
-import websocket
-
+from workshop import chat_protocol as protocol
 from workshop.arguments import use_learner_language
+from workshop.chat_member import CONNECTION_ERRORS, ChatMember
+from workshop.chat_protocol import Frame, FrameTest
 from workshop.i18n import N_, _
 from workshop.invocations import InvocationWatcher
 from workshop.session import WorkshopSession, setup, use
 from workshop.temporary_environ import temporary_environ
-from workshop.transcript import Palette, colors_enabled, render_frame
+from workshop.terminal import Palette, Transcript, colors_enabled, render_frame
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CLOUD_LOG = PROJECT_ROOT / ".workshop" / "demo-local-cloud.log"
@@ -28,41 +28,6 @@ DEPLOY_STEPS = ["00", "01", "02", "03", "04", "05"]
 CHECKED_STEPS = ["00", "01", "02", "03", "04", "05", "06"]
 WAIT_SECONDS = 15.0  # for one expected chat frame; a cold Lambda start on AWS takes a few seconds
 STRAGGLER_SECONDS = 0.15  # after the expected frames, whatever else arrives this quickly belongs to the same scene
-MEMBER_COLORS = {"Ana": "green", "Bo": "blue", "Cy": "magenta"}
-
-
-class Transcript:
-    """Everything the demo prints: headings, steps, chat lines, verdicts; it counts what failed."""
-
-    def __init__(self, stream: TextIO, palette: Palette) -> None:
-        self.stream = stream
-        self.palette = palette
-        self.failures: list[str] = []
-
-    def line(self, text: str = "") -> None:
-        self.stream.write(text + "\n")
-        self.stream.flush()
-
-    def heading(self, text: str) -> None:
-        self.line()
-        self.line(self.palette.paint(f"━━ {text} ━━", "bold"))
-
-    def ok(self, text: str) -> None:
-        self.line(f"  {self.palette.paint('✔', 'green')} {text}")
-
-    def fail(self, text: str) -> None:
-        self.failures.append(text)
-        self.line(f"  {self.palette.paint('✘', 'red')} {self.palette.paint(text, 'red')}")
-
-    def expect(self, condition: bool, text: str, problem: str) -> bool:
-        if condition:
-            self.ok(text)
-        else:
-            self.fail(f"{text}: {problem}")
-        return condition
-
-    def member(self, name: str) -> str:
-        return self.palette.paint(name, MEMBER_COLORS.get(name, "cyan"), "bold")
 
 
 # -- where the demo runs -----------------------------------------------------------------------
@@ -151,34 +116,6 @@ def run_steps(out: Transcript, session: Any) -> bool:
 
 # -- the chat ----------------------------------------------------------------------------------
 
-@dataclass
-class Member:
-    """One chat member of the demo: a real WebSocket connection and everything it received."""
-
-    name: str
-    ws: Any
-    received: list[Any] = field(default_factory=list)
-
-    def send(self, payload: dict[str, str]) -> None:
-        self.ws.send(json.dumps(payload))
-
-    def read(self, timeout: float) -> Any | None:
-        """The next frame (decoded), or None if nothing arrives in time or the connection closed."""
-        self.ws.settimeout(timeout)
-        try:
-            raw = self.ws.recv()
-        except websocket.WebSocketTimeoutException:
-            return None
-        except (OSError, websocket.WebSocketException):
-            return None
-        try:
-            frame = json.loads(raw)
-        except ValueError:
-            frame = raw
-        self.received.append(frame)
-        return frame
-
-
 # One text, so a translation can line its columns up as it likes.
 LEGEND = N_("""\
 Ana → …      what Ana sends (a JSON frame), or does
@@ -200,7 +137,7 @@ class Chat:
     def __init__(self, url: str, out: Transcript, session: Any = None) -> None:
         self.url = url
         self.out = out
-        self.members: dict[str, Member] = {}
+        self.members: dict[str, ChatMember] = {}
         self.session = session
         self.watcher: InvocationWatcher | None = None
         if session is not None:
@@ -211,10 +148,11 @@ class Chat:
         if self.session is not None:
             self._expected.add(self.session.names.function(route_key))
 
-    def connect(self, name: str, with_name_in_url: bool) -> Member:
+    def connect(self, name: str, with_name_in_url: bool) -> ChatMember:
         url = f"{self.url}?name={name}" if with_name_in_url else self.url
         self.say(name, _("connects to {url}").format(url=url))
-        member = Member(name, websocket.create_connection(url, timeout=WAIT_SECONDS))
+        member = ChatMember(url, timeout=WAIT_SECONDS)
+        member.on_frame = lambda frame: self.show(name, frame)  # every frame on screen as it is read
         self.members[name] = member
         self._handled_by("$connect")
         return member
@@ -263,32 +201,18 @@ class Chat:
             fields = "  ".join(f"{key}={item[key]}" for key in sorted(item, key=lambda key: (key != "connectionId", key)))
             self.out.line(self.out.palette.paint(f"        {fields}", "blue"))
 
-    def show(self, member: Member, frame: Any) -> None:
-        self.out.line(f"      {self.out.member(member.name)} ← {render_frame(frame, self.out.palette)}")
+    def show(self, name: str, frame: Frame) -> None:
+        self.out.line(f"      {self.out.member(name)} ← {render_frame(frame, self.out.palette)}")
 
-    def expect(self, expectations: dict[str, Callable[[Any], bool]], what: str) -> bool:
+    def expect(self, expectations: dict[str, FrameTest], what: str) -> bool:
         """Wait until each named member received a frame matching its test; show everything that arrived."""
-        missing = []
-        for name, matches in expectations.items():
-            member = self.members[name]
-            deadline = time.monotonic() + WAIT_SECONDS
-            while (left := deadline - time.monotonic()) > 0:
-                frame = member.read(left)
-                if frame is None:
-                    break
-                self.show(member, frame)
-                if matches(frame):
-                    break
-            else:
-                frame = None
-            if frame is None or not matches(frame):
-                missing.append(name)
+        missing = [name for name, matches in expectations.items()
+                   if self.members[name].wait_for(matches, WAIT_SECONDS) is None]
         # Stragglers of this scene (e.g. "joined" after "members"): once one member has waited, the others'
         # stragglers have had the same time to arrive, so a glance at their sockets is enough.
         pause = STRAGGLER_SECONDS
         for member in self.members.values():
-            while (frame := member.read(pause)) is not None:
-                self.show(member, frame)
+            member.receive_all(quiet_seconds=pause)
             pause = 0.01
         self.show_invocations()
         return self.out.expect(not missing, what, _("nothing matching arrived at {members} within {seconds:.0f} s").format(
@@ -296,27 +220,13 @@ class Chat:
 
     def leave(self, name: str) -> None:
         self.say(name, _("leaves (closes the connection)"))
-        self.members.pop(name).ws.close()
+        self.members.pop(name).close()
         self._handled_by("$disconnect")
 
     def close(self) -> None:
         for member in self.members.values():
-            with contextlib.suppress(OSError, websocket.WebSocketException):
-                member.ws.close()
+            member.close()
         self.members.clear()
-
-
-def members_are(*names: str) -> Callable[[Any], bool]:
-    return lambda frame: isinstance(frame, dict) and sorted(frame.get("members", [])) == sorted(names)
-
-
-def has(key: str, text: str) -> Callable[[Any], bool]:
-    return lambda frame: isinstance(frame, dict) and text in str(frame.get(key, ""))
-
-
-def is_refusal(frame: Any) -> bool:
-    """An error systemMessage: chat-protocol.md sends refusals to the sender alone, with an "error" object."""
-    return isinstance(frame, dict) and "systemMessage" in frame and bool(frame.get("error"))
 
 
 def run_chat(url: str, out: Transcript, session: Any = None) -> None:
@@ -332,38 +242,38 @@ def run_chat(url: str, out: Transcript, session: Any = None) -> None:
         out.ok(_("Ana's handshake was accepted: $connect took her name from the URL"))
 
         chat.connect("Bo", with_name_in_url=False)
-        chat.send("Bo", {"action": "setName", "name": "Bo"})
-        chat.expect({"Ana": members_are("Ana", "Bo"), "Bo": members_are("Ana", "Bo")},
+        chat.send("Bo", protocol.set_name("Bo"))
+        chat.expect({"Ana": protocol.members_are("Ana", "Bo"), "Bo": protocol.members_are("Ana", "Bo")},
                     _("Bo joined with setName, and both see Ana"))
 
         chat.connect("Cy", with_name_in_url=False)
-        chat.send("Cy", {"action": "setName", "name": "ana"})
-        chat.expect({"Cy": is_refusal}, _("the name 'ana' was refused: names are unique, whatever their case"))
-        chat.send("Cy", {"action": "setName", "name": "Cy"})
-        chat.expect({name: members_are("Ana", "Bo", "Cy") for name in ("Ana", "Bo", "Cy")}, _("Cy joined"))
+        chat.send("Cy", protocol.set_name("ana"))
+        chat.expect({"Cy": protocol.is_refusal}, _("the name 'ana' was refused: names are unique, whatever their case"))
+        chat.send("Cy", protocol.set_name("Cy"))
+        chat.expect({name: protocol.members_are("Ana", "Bo", "Cy") for name in ("Ana", "Bo", "Cy")}, _("Cy joined"))
         chat.show_table()
 
-        chat.send("Ana", {"action": "sendPublic", "message": hello})
-        chat.expect({name: has("publicMessage", f"Ana: {hello}") for name in ("Ana", "Bo", "Cy")},
+        chat.send("Ana", protocol.send_public(hello))
+        chat.expect({name: protocol.has("publicMessage", f"Ana: {hello}") for name in ("Ana", "Bo", "Cy")},
                     _("the public message reached all three members"))
 
-        chat.send("Bo", {"action": "sendPrivate", "to": "Cy", "message": psst})
-        chat.expect({"Cy": has("privateMessage", f"Bo: {psst}")}, _("the private message reached Cy"))
+        chat.send("Bo", protocol.send_private("Cy", psst))
+        chat.expect({"Cy": protocol.has("privateMessage", f"Bo: {psst}")}, _("the private message reached Cy"))
 
-        chat.send("Cy", {"action": "sendBot", "message": ask_bot})
-        chat.expect({name: has("publicMessage", "Bot: ") for name in ("Ana", "Bo", "Cy")},
+        chat.send("Cy", protocol.send_bot(ask_bot))
+        chat.expect({name: protocol.has("publicMessage", "Bot: ") for name in ("Ana", "Bo", "Cy")},
                     _("the bot answered everyone"))
 
         leaked = [name for name in ("Ana", "Bo")
-                  if any(has("privateMessage", psst)(frame) for frame in chat.members[name].received)]
+                  if chat.members[name].matching(protocol.has("privateMessage", psst))]
         out.expect(not leaked, _("nobody else saw the private message"),
                    _("it also reached {members}").format(members=", ".join(leaked)))
 
         chat.leave("Cy")
-        chat.expect({"Ana": members_are("Ana", "Bo"), "Bo": members_are("Ana", "Bo")},
+        chat.expect({"Ana": protocol.members_are("Ana", "Bo"), "Bo": protocol.members_are("Ana", "Bo")},
                     _("Cy left and the others got the new member list"))
         chat.show_table()
-    except (OSError, websocket.WebSocketException) as error:
+    except CONNECTION_ERRORS as error:
         out.fail(_("the chat failed: {error}").format(error=f"{type(error).__name__}: {error}"))
     finally:
         chat.close()

@@ -10,11 +10,10 @@
 import json
 import time
 
-import websocket
-
 from workshop import check, lookup, setup
-from workshop.chat_probe import receive_all, show
+from workshop.chat_member import ChatMember
 from workshop.diagnosis import not_ready
+from workshop.terminal import show
 
 session = setup()
 print(session)
@@ -26,13 +25,16 @@ print("Connecting to", url)
 started_ms = int(time.time() * 1000)
 
 # %% [markdown]
-# `receive_all(client)` lê todos os frames que chegam até a conexão ficar em silêncio por um segundo, e
-# `show(frame)` imprime cada um no formato `tipo: texto`. Com elas vemos o que cada membro recebeu.
-
+# Cada membro é um `ChatMember` (`workshop/chat_member.py`): uma conexão do websocket-client
+# (`websocket.create_connection(url)`) com um método por ação, com os nomes do protocolo:
+# `bob.set_name("Bob")` envia `{"action": "setName", "name": "Bob"}` como um frame de texto
+# (`ws.send(json.dumps(...))`), e `alice.send_public("Hi")` envia `{"action": "sendPublic", "message": "Hi"}`.
+# `member.receive_all()` lê todos os frames que chegam até a conexão ficar em silêncio por um segundo, e
+# `show(frame)` imprime cada um no formato `tipo: texto`. Com eles vemos o que cada membro recebeu.
 
 # %%
-def inbox(person, client):
-    for frame in receive_all(client, quiet_seconds=1.0):
+def inbox(person, member):
+    for frame in member.receive_all(quiet_seconds=1.0):
         print(f"  {person} got {show(frame)}")
 
 
@@ -43,13 +45,13 @@ def inbox(person, client):
 # abrir. Bob e Carol se conectam primeiro e depois enviam `setName`.
 
 # %%
-alice = websocket.create_connection(f"{url}?name=Alice", timeout=10)
-bob = websocket.create_connection(url, timeout=10)
-carol = websocket.create_connection(url, timeout=10)
-bob.send(json.dumps({"action": "setName", "name": "Bob"}))
-carol.send(json.dumps({"action": "setName", "name": "Carol"}))
-for person, client in [("Alice", alice), ("Bob", bob), ("Carol", carol)]:
-    inbox(person, client)
+alice = ChatMember(f"{url}?name=Alice", timeout=10)
+bob = ChatMember(url, timeout=10)
+carol = ChatMember(url, timeout=10)
+bob.set_name("Bob")
+carol.set_name("Carol")
+for person, member in [("Alice", alice), ("Bob", bob), ("Carol", carol)]:
+    inbox(person, member)
 
 # %% [markdown]
 # ## Uma mensagem pública, uma privada e o bot
@@ -58,11 +60,11 @@ for person, client in [("Alice", alice), ("Bob", bob), ("Carol", carol)]:
 # `sendBot` é uma mensagem pública que o bot responde publicamente.
 
 # %%
-alice.send(json.dumps({"action": "sendPublic", "message": "Hello everyone!"}))
-bob.send(json.dumps({"action": "sendPrivate", "to": "Carol", "message": "Psst, Carol: lunch later?"}))
-carol.send(json.dumps({"action": "sendBot", "message": "help"}))
-for person, client in [("Alice", alice), ("Bob", bob), ("Carol", carol)]:
-    inbox(person, client)
+alice.send_public("Hello everyone!")
+bob.send_private("Carol", "Psst, Carol: lunch later?")
+carol.send_bot("help")
+for person, member in [("Alice", alice), ("Bob", bob), ("Carol", carol)]:
+    inbox(person, member)
 
 # %% [markdown]
 # Repare na ordem em que Alice recebeu as mensagens: muitas vezes a pergunta de Carol e a resposta do bot
@@ -108,12 +110,12 @@ inbox("Alice", alice)
 # ninguém mais vê nada.
 
 # %%
-carol.send(json.dumps({"action": "setName", "name": "alice"}))  # nomes são únicos, sem distinguir maiúsculas
-bob.send(json.dumps({"action": "sendPublic", "message": "   "}))
-bob.send(json.dumps({"action": "sendPrivate", "to": "Zoe", "message": "are you there?"}))
+carol.set_name("alice")  # nomes são únicos, sem distinguir maiúsculas
+bob.send_public("   ")
+bob.send_private("Zoe", "are you there?")
 alice.send("hello?")  # não é JSON: a rota $default responde com a ajuda
-for person, client in [("Alice", alice), ("Bob", bob), ("Carol", carol)]:
-    inbox(person, client)
+for person, member in [("Alice", alice), ("Bob", bob), ("Carol", carol)]:
+    inbox(person, member)
 
 # %% [markdown]
 # ## Sair do chat

@@ -24,12 +24,11 @@ import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 
-import websocket
-
 from workshop import check, lookup, setup
-from workshop.chat_probe import receive_all, show
+from workshop.chat_member import ChatMember
 from workshop.local_settings import SettingsUnavailable, spare_workers
 from workshop.steps import NotReady
+from workshop.terminal import show
 
 session = setup()
 print(session)
@@ -240,11 +239,11 @@ print(f"after the update: environment …{after_update['environment'][-30:]}, co
 # reserva `name#…`, que torna os nomes únicos.)
 
 # %%
-ana = websocket.create_connection(f"{url}?name=Ana", timeout=10)
-ben = websocket.create_connection(f"{url}?name=Ben", timeout=10)
-cleo = websocket.create_connection(f"{url}?name=Cleo", timeout=10)
-for client in (ana, ben, cleo):
-    receive_all(client, quiet_seconds=0.5)
+ana = ChatMember(f"{url}?name=Ana", timeout=10)
+ben = ChatMember(f"{url}?name=Ben", timeout=10)
+cleo = ChatMember(f"{url}?name=Cleo", timeout=10)
+for member in (ana, ben, cleo):
+    member.receive_all(quiet_seconds=0.5)
 
 items = session.client("dynamodb").scan(TableName=names.table)["Items"]
 for item in sorted(items, key=lambda item: item["connectionId"]["S"]):
@@ -296,31 +295,28 @@ lambda_client.update_function_configuration(FunctionName=send_public, Environmen
     "Variables": {**environment["Variables"], "DEPLOYED_AT": time.strftime("%H:%M:%S")}})
 lambda_client.get_waiter("function_updated_v2").wait(FunctionName=send_public)
 
-ben.send(json.dumps({"action": "sendBot", "message": "time"}))  # depois disto, o ambiente do bot está quente
-for client in (ana, ben, cleo):
-    receive_all(client, quiet_seconds=1.0)
+ben.send_bot("time")  # depois disto, o ambiente do bot está quente
+for member in (ana, ben, cleo):
+    member.receive_all(quiet_seconds=1.0)
 
 began = time.perf_counter()
-ana.send(json.dumps({"action": "sendPublic", "message": "1 (sent first)"}))
+ana.send_public("1 (sent first)")
 time.sleep(0.02)
-ben.send(json.dumps({"action": "sendBot", "message": "2 (sent second) hello"}))
+ben.send_bot("2 (sent second) hello")
 print("Ana sent at 0 ms, Ben at 20 ms. Cleo received:")
 arrivals = []
-cleo.settimeout(30)
-while len(arrivals) < 3:
-    frame = json.loads(cleo.recv())
-    if "publicMessage" in frame:
-        arrivals.append(frame["publicMessage"])
-        print(f"  after {(time.perf_counter() - began) * 1000:6.0f} ms  {show(frame)}")
-if arrivals[0].startswith("Ben:"):
+while len(arrivals) < 3 and (frame := cleo.wait_for("publicMessage", timeout=30)) is not None:
+    arrivals.append(frame["publicMessage"])
+    print(f"  after {(time.perf_counter() - began) * 1000:6.0f} ms  {show(frame)}")
+if arrivals and arrivals[0].startswith("Ben:"):
     print("Cleo saw the second message first: Ana's went to a cold sendPublic, Ben's to a warm sendBot.")
 else:
     print("This time Ana's message still arrived first (her function started quickly): run the cell again.")
 
 lambda_client.update_function_configuration(FunctionName=send_public, Environment=environment)  # como estava
 lambda_client.get_waiter("function_updated_v2").wait(FunctionName=send_public)
-for client in (ana, ben, cleo):
-    client.close()
+for member in (ana, ben, cleo):
+    member.close()
 
 # %% [markdown]
 # Foi isso que aconteceu no notebook 06, em que a Alice recebeu a resposta do bot antes da própria

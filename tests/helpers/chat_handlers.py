@@ -20,7 +20,7 @@ from moto import mock_aws
 
 from workshop.naming import ROUTES
 
-LAMBDA_DIR = Path(__file__).resolve().parent.parent / "lambda_functions"
+LAMBDA_DIR = Path(__file__).resolve().parent.parent.parent / "lambda_functions"
 if str(LAMBDA_DIR) not in sys.path:
     sys.path.insert(0, str(LAMBDA_DIR))
 

@@ -1,4 +1,4 @@
-"""Readable, optionally colored lines for chat frames and demo output (shared by the chat client and the demo)."""
+"""What a person reads in a terminal: colours, chat frames as lines, and the demo's transcript."""
 
 from __future__ import annotations
 
@@ -8,13 +8,11 @@ import re
 import sys
 from typing import Any, TextIO
 
+from .chat_protocol import frame_key, frame_kind
 from .i18n import _
 
 # Message text comes from other people: never let it move the cursor or recolor the terminal.
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-# The front ends test the keys in this order and show only the first one present (chat-protocol.md).
-FRAME_KEYS = ("members", "publicMessage", "privateMessage", "systemMessage")
 
 _CODES = {
     "bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33",
@@ -78,24 +76,6 @@ def printable(text: Any) -> str:
     return _CONTROL_CHARS.sub(lambda match: f"\\x{ord(match.group()):02x}", str(text))
 
 
-def frame_kind(frame: Any) -> str:
-    """Which kind of frame this is: members, public, private, system, error, gateway or unknown."""
-    if not isinstance(frame, dict):
-        return "unknown"
-    if "members" in frame:
-        return "members"
-    if "publicMessage" in frame:
-        return "public"
-    if "privateMessage" in frame:
-        return "private"
-    if "systemMessage" in frame:
-        return "error" if frame.get("error") else "system"
-    # API Gateway's own answers: {"message": "Forbidden" | "Internal server error", "connectionId": ...}
-    if "message" in frame:
-        return "gateway"
-    return "unknown"
-
-
 def _split_sender(text: str) -> tuple[str, str]:
     sender, separator, message = text.partition(": ")
     return (sender, message) if separator else ("", text)
@@ -123,4 +103,49 @@ def render_frame(frame: Any, palette: Palette, bot_name: str = "Bot") -> str:
         return palette.paint(f"! {printable(frame['systemMessage'])}", "red")
     if kind == "gateway":
         return palette.paint("! " + _("API Gateway answered: {message}").format(message=printable(frame["message"])), "red")
+    if isinstance(frame, dict) and set(frame) == {"raw"}:  # text that was not a JSON object
+        frame = frame["raw"]
     return palette.paint(f"? {printable(json.dumps(frame) if not isinstance(frame, str) else frame)}", "gray")
+
+
+def show(frame: dict[str, Any]) -> str:
+    """One frame as a learner reads it in a notebook: which kind, and its text."""
+    key = frame_key(frame)
+    return f"{key}: {frame[key]}" if key else json.dumps(frame)
+
+
+MEMBER_COLORS = {"Ana": "green", "Bo": "blue", "Cy": "magenta"}  # the demo's members
+
+
+class Transcript:
+    """Everything the demo prints: headings, steps, chat lines, verdicts; it counts what failed."""
+
+    def __init__(self, stream: TextIO, palette: Palette) -> None:
+        self.stream = stream
+        self.palette = palette
+        self.failures: list[str] = []
+
+    def line(self, text: str = "") -> None:
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def heading(self, text: str) -> None:
+        self.line()
+        self.line(self.palette.paint(f"━━ {text} ━━", "bold"))
+
+    def ok(self, text: str) -> None:
+        self.line(f"  {self.palette.paint('✔', 'green')} {text}")
+
+    def fail(self, text: str) -> None:
+        self.failures.append(text)
+        self.line(f"  {self.palette.paint('✘', 'red')} {self.palette.paint(text, 'red')}")
+
+    def expect(self, condition: bool, text: str, problem: str) -> bool:
+        if condition:
+            self.ok(text)
+        else:
+            self.fail(f"{text}: {problem}")
+        return condition
+
+    def member(self, name: str) -> str:
+        return self.palette.paint(name, MEMBER_COLORS.get(name, "cyan"), "bold")
