@@ -178,14 +178,16 @@ def test_the_ownership_check_looks_once_per_session(default_target_on, requests_
         session.client("iam").delete_role(RoleName="once-lambda-role")
 
 
-def test_the_test_fixture_is_the_local_target_and_yields_to_a_changed_environment(cloud, monkeypatch):
+def test_the_test_fixture_is_the_local_target_and_yields_to_a_changed_environment(cloud):
     from workshop.testing import target
 
     with target(cloud, "fixture") as installed:
         assert setup() is installed and installed.target == "local" and installed.prefix == "fixture"
         assert session_module.chosen_target() == "local"
         assert os.environ["WORKSHOP_LOCAL_PORT"] == str(cloud.port)  # a child process finds the same cloud
-        monkeypatch.setenv("WORKSHOP_PREFIX", "changed")  # as a learner would: setup() follows it
+        # As a learner would: setup() follows it. Set directly, not with monkeypatch, whose teardown would put back
+        # the block's "fixture" after target() restored the environment.
+        os.environ["WORKSHOP_PREFIX"] = "changed"
         changed = setup()
         assert (changed.target, changed.prefix, changed.endpoint_url) == ("local", "changed", cloud.endpoint_url)
-    assert "WORKSHOP_LOCAL_PORT" not in os.environ
+    assert "WORKSHOP_LOCAL_PORT" not in os.environ and os.environ.get("WORKSHOP_PREFIX") != "changed"
