@@ -52,6 +52,28 @@ def test_aws_managed_policy_can_be_attached(cloud, role_arn):
     assert [policy["PolicyArn"] for policy in attached] == [BASIC_EXECUTION]
 
 
+def test_aws_managed_policy_document_reads_back_as_aws_publishes_it(cloud):
+    """The document is kept compressed in the cloud (patches/iam_managed_policies.py); readers get the same JSON."""
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+    published = json.loads(aws_managed_policies_data)["AWSLambdaBasicExecutionRole"]
+    iam = cloud.client("iam")
+    version = iam.get_policy_version(PolicyArn=BASIC_EXECUTION, VersionId=published["DefaultVersionId"])
+    assert version["PolicyVersion"]["Document"] == published["Document"]
+    assert version["PolicyVersion"]["IsDefaultVersion"] is True
+
+
+def test_compressed_policy_version_gives_back_the_exact_text():
+    from local_cloud.patches.iam_managed_policies import CompressedPolicyVersion
+
+    text = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "logs:*", "Resource": "*"}]})
+    version = CompressedPolicyVersion("arn:aws:iam::aws:policy/Example", text, True)
+    assert version.document == text
+    assert "document" not in vars(version) and len(version._packed_document) < len(text.encode())
+    version.document = "{}"
+    assert version.document == "{}"
+
+
 def test_function_with_a_missing_role_is_refused(lambda_client, role_arn):
     missing_role = role_arn.replace("chat-lambda", "chat-nobody")
     with pytest.raises(lambda_client.exceptions.InvalidParameterValueException) as error:

@@ -14,6 +14,7 @@ from . import (
     apigatewayv2_routes,
     apigatewayv2_stages,
     dynamodb_transactions,
+    iam_managed_policies,
     lambda_code,
     lambda_lifecycle,
     lambda_runtimes,
@@ -48,3 +49,4 @@ def apply(settings: Settings) -> None:
     lambda_code.apply()
     lambda_lifecycle.apply()
     s3_block_public_access.apply()
+    iam_managed_policies.apply()  # before the first IAM call creates the backend
