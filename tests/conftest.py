@@ -1,4 +1,4 @@
-"""Shared fixtures: a private local cloud per test module, on a free port, stopped afterwards."""
+"""Shared fixtures: a private local cloud per test module, on a free port, stopped afterwards; the parallel plan."""
 
 from __future__ import annotations
 
@@ -22,12 +22,58 @@ os.environ.pop("WORKSHOP_LANG", None)
 os.environ["LANGUAGE"] = "en"
 # What the workshop remembers between commands (a running demo, deployed prefixes) goes to a folder of the
 # test run, never to the learner's .workshop/ (set before anything imports workshop.background_cloud).
-if "WORKSHOP_STATE_DIR" not in os.environ:
+# Each pytest-xdist worker gets its own (it inherits the controller's environment, folder included).
+if "WORKSHOP_STATE_DIR" not in os.environ or os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ["WORKSHOP_STATE_DIR"] = tempfile.mkdtemp(prefix="workshop-test-state-")
     atexit.register(shutil.rmtree, os.environ["WORKSHOP_STATE_DIR"], ignore_errors=True)
 # Control secrets of the clouds tests start go to a folder of this run, not the user's own state folder.
 os.environ["LOCAL_CLOUD_STATE_DIR"] = tempfile.mkdtemp(prefix="local-cloud-state-")
 atexit.register(shutil.rmtree, os.environ["LOCAL_CLOUD_STATE_DIR"], ignore_errors=True)
+
+
+# -- running in parallel ------------------------------------------------------------------------------------
+# `make test` runs pytest-xdist workers with --dist loadgroup: every xdist_group goes whole to one worker. A test
+# without a group is put in its module's, so a module's tests share one worker and its module-scoped cloud; a test
+# module splits itself into independent groups with @pytest.mark.xdist_group (e.g. the two notebook editions).
+# Groups start longest first (their durations in the last run, kept in .pytest_cache; else `slow` ones first),
+# so the long chains do not start last and leave the other workers idle at the end.
+DURATIONS_KEY = "workshop/group-durations"
+
+
+def group_of(item: pytest.Item) -> str:
+    marker = item.get_closest_marker("xdist_group")
+    return str(marker.args[0]) if marker and marker.args else item.nodeid.split("::")[0]
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which appends the group to each test's id
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(group_of(item)))
+    durations = config.cache.get(DURATIONS_KEY, {}) if config.cache else {}
+    slow = {group_of(item) for item in items if item.get_closest_marker("slow")}
+    # A stable sort: the tests of a group keep their order (they may build on each other).
+    items.sort(key=lambda item: (-durations.get(group_of(item), 0.0), group_of(item) not in slow))
+
+
+_group_seconds: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Sum each group's time: on the controller, which sees every worker's reports (ids end in @group), or serially."""
+    at, bracket = report.nodeid.rfind("@"), report.nodeid.rfind("]")
+    group = report.nodeid[at + 1:] if at > bracket else report.nodeid.split("::")[0]
+    _group_seconds[group] = _group_seconds.get(group, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Keep the group durations of a whole run (not a chosen few tests) for the next run's order."""
+    config = session.config
+    whole_run = config.args_source == pytest.Config.ArgsSource.TESTPATHS and not config.option.keyword \
+        and not config.option.markexpr
+    if os.environ.get("PYTEST_XDIST_WORKER") or config.cache is None or not whole_run or not _group_seconds:
+        return
+    config.cache.set(DURATIONS_KEY, {group: round(seconds, 1) for group, seconds in sorted(_group_seconds.items())})
 
 
 @pytest.fixture(scope="module")
