@@ -37,8 +37,7 @@ $(STAMP): requirements.txt pyproject.toml
 
 venv: $(STAMP)
 
-# Tests mostly wait on processes and sockets, so more workers than cores pays (measured in tests/conftest.py's
-# notes); `make test TEST_WORKERS=0` or `make test PYTEST_ARGS="-n 0"` runs them in this one process.
+# Tests mostly wait on processes and sockets: more workers than cores. `make test TEST_WORKERS=0` or `make test PYTEST_ARGS="-n 0"` runs them in this one process.
 TEST_WORKERS ?= 4
 test: $(STAMP)
 	$(PY) -m ruff check .

@@ -32,48 +32,40 @@ atexit.register(shutil.rmtree, os.environ["LOCAL_CLOUD_STATE_DIR"], ignore_error
 
 
 # -- running in parallel ------------------------------------------------------------------------------------
-# `make test` runs pytest-xdist workers with --dist loadgroup: every xdist_group goes whole to one worker. A test
-# without a group is put in its module's, so a module's tests share one worker and its module-scoped cloud; a test
-# module splits itself into independent groups with @pytest.mark.xdist_group (e.g. the two notebook editions).
-# Groups start longest first (their durations in the last run, kept in .pytest_cache; else `slow` ones first),
-# so the long chains do not start last and leave the other workers idle at the end.
-DURATIONS_KEY = "workshop/group-durations"
+# `make test` runs pytest-xdist workers with --dist loadfile: each test module goes whole to one worker, so its
+# tests share that worker's module-scoped cloud and keep their order (some build on each other). Modules start
+# longest first (their durations in the last whole run, kept in .pytest_cache; else those with `slow` tests first),
+# so the long ones (the notebooks, the classroom) do not start last and leave the other workers idle at the end.
+DURATIONS_KEY = "workshop/module-durations"
 
 
-def group_of(item: pytest.Item) -> str:
-    marker = item.get_closest_marker("xdist_group")
-    return str(marker.args[0]) if marker and marker.args else item.nodeid.split("::")[0]
+def module_of(nodeid: str) -> str:
+    return nodeid.split("::")[0]
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which appends the group to each test's id
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(group_of(item)))
     durations = config.cache.get(DURATIONS_KEY, {}) if config.cache else {}
-    slow = {group_of(item) for item in items if item.get_closest_marker("slow")}
-    # A stable sort: the tests of a group keep their order (they may build on each other).
-    items.sort(key=lambda item: (-durations.get(group_of(item), 0.0), group_of(item) not in slow))
+    slow = {module_of(item.nodeid) for item in items if item.get_closest_marker("slow")}
+    # A stable sort: the tests of a module keep their order. Every worker must sort alike (xdist compares).
+    items.sort(key=lambda item: (-durations.get(module_of(item.nodeid), 0.0), module_of(item.nodeid) not in slow))
 
 
-_group_seconds: dict[str, float] = {}
+_module_seconds: dict[str, float] = {}
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """Sum each group's time: on the controller, which sees every worker's reports (ids end in @group), or serially."""
-    at, bracket = report.nodeid.rfind("@"), report.nodeid.rfind("]")
-    group = report.nodeid[at + 1:] if at > bracket else report.nodeid.split("::")[0]
-    _group_seconds[group] = _group_seconds.get(group, 0.0) + report.duration
+    """Sum each module's time: on the controller, which sees every worker's reports, or in a serial run."""
+    _module_seconds[module_of(report.nodeid)] = _module_seconds.get(module_of(report.nodeid), 0.0) + report.duration
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Keep the group durations of a whole run (not a chosen few tests) for the next run's order."""
+    """Keep the module durations of a whole run (not a chosen few tests) for the next run's order."""
     config = session.config
     whole_run = config.args_source == pytest.Config.ArgsSource.TESTPATHS and not config.option.keyword \
         and not config.option.markexpr
-    if os.environ.get("PYTEST_XDIST_WORKER") or config.cache is None or not whole_run or not _group_seconds:
+    if os.environ.get("PYTEST_XDIST_WORKER") or config.cache is None or not whole_run or not _module_seconds:
         return
-    config.cache.set(DURATIONS_KEY, {group: round(seconds, 1) for group, seconds in sorted(_group_seconds.items())})
+    config.cache.set(DURATIONS_KEY, {module: round(seconds, 1) for module, seconds in sorted(_module_seconds.items())})
 
 
 @pytest.fixture(scope="module")

@@ -36,9 +36,7 @@ def run_notebook(step, language: str = ENGLISH, extra_cells: tuple[str, ...] = (
     return "".join(cell_text(cell) for cell in notebook.cells)
 
 
-# Each edition is a group of its own (tests/conftest.py): the two run side by side, each on its worker's cloud.
 @pytest.mark.slow
-@pytest.mark.xdist_group("notebooks-en")
 def test_all_notebooks_twice_then_nothing_is_left(cloud, monkeypatch):
     """Round 1 builds, chats and measures (00–09); round 2 re-runs every notebook over it in new kernels, 10 last;
     10 again."""
@@ -67,7 +65,6 @@ def test_all_notebooks_twice_then_nothing_is_left(cloud, monkeypatch):
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("notebooks-pt-BR")
 def test_the_portuguese_notebooks_run_then_nothing_is_left(cloud, monkeypatch):
     """One round of the pt-BR notebooks, 00 to 10, with prefix nbpt. Re-runs are the English run's part: the code
     cells are the same (tests/test_workshop_editions.py sees to it). The kernels run in notebooks/pt-BR/, so the
