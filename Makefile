@@ -37,9 +37,11 @@ $(STAMP): requirements.txt pyproject.toml
 
 venv: $(STAMP)
 
+# Tests mostly wait on processes and sockets: more workers than cores. `make test TEST_WORKERS=0` or `make test PYTEST_ARGS="-n 0"` runs them in this one process.
+TEST_WORKERS ?= 4
 test: $(STAMP)
 	$(PY) -m ruff check .
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

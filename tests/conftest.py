@@ -1,4 +1,4 @@
-"""Shared fixtures: a private local cloud per test module, on a free port, stopped afterwards."""
+"""Shared fixtures: a private local cloud per test module, on a free port, stopped afterwards; the parallel plan."""
 
 from __future__ import annotations
 
@@ -23,12 +23,50 @@ os.environ.pop("WORKSHOP_LANG", None)
 os.environ["LANGUAGE"] = "en"
 # What the workshop remembers between commands (a running demo, deployed prefixes) goes to a folder of the
 # test run, never to the learner's .workshop/.
-if "WORKSHOP_STATE_DIR" not in os.environ:
+# Each pytest-xdist worker gets its own (it inherits the controller's environment, folder included).
+if "WORKSHOP_STATE_DIR" not in os.environ or os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ["WORKSHOP_STATE_DIR"] = tempfile.mkdtemp(prefix="workshop-test-state-")
     atexit.register(shutil.rmtree, os.environ["WORKSHOP_STATE_DIR"], ignore_errors=True)
 # Control secrets of the clouds tests start go to a folder of this run, not the user's own state folder.
 os.environ["LOCAL_CLOUD_STATE_DIR"] = tempfile.mkdtemp(prefix="local-cloud-state-")
 atexit.register(shutil.rmtree, os.environ["LOCAL_CLOUD_STATE_DIR"], ignore_errors=True)
+
+
+# -- running in parallel ------------------------------------------------------------------------------------
+# `make test` runs pytest-xdist workers with --dist loadfile: each test module goes whole to one worker, so its
+# tests share that worker's module-scoped cloud and keep their order (some build on each other). Modules start
+# longest first (their durations in the last whole run, kept in .pytest_cache; else those with `slow` tests first),
+# so the long ones (the notebooks, the classroom) do not start last and leave the other workers idle at the end.
+DURATIONS_KEY = "workshop/module-durations"
+
+
+def module_of(nodeid: str) -> str:
+    return nodeid.split("::")[0]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    durations = config.cache.get(DURATIONS_KEY, {}) if config.cache else {}
+    slow = {module_of(item.nodeid) for item in items if item.get_closest_marker("slow")}
+    # A stable sort: the tests of a module keep their order. Every worker must sort alike (xdist compares).
+    items.sort(key=lambda item: (-durations.get(module_of(item.nodeid), 0.0), module_of(item.nodeid) not in slow))
+
+
+_module_seconds: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Sum each module's time: on the controller, which sees every worker's reports, or in a serial run."""
+    _module_seconds[module_of(report.nodeid)] = _module_seconds.get(module_of(report.nodeid), 0.0) + report.duration
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Keep the module durations of a whole run (not a chosen few tests) for the next run's order."""
+    config = session.config
+    whole_run = config.args_source == pytest.Config.ArgsSource.TESTPATHS and not config.option.keyword \
+        and not config.option.markexpr
+    if os.environ.get("PYTEST_XDIST_WORKER") or config.cache is None or not whole_run or not _module_seconds:
+        return
+    config.cache.set(DURATIONS_KEY, {module: round(seconds, 1) for module, seconds in sorted(_module_seconds.items())})
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +85,8 @@ def thread_cloud():
 
 @pytest.fixture(autouse=True)
 def _close_websockets():
-    """Whatever WebSockets a test opened with tests.gateway_helpers.connect are closed when it ends."""
+    """Whatever WebSockets a test opened with tests.helpers.gateway.connect are closed when it ends."""
     yield
-    from tests.gateway_helpers import close_opened
+    from tests.helpers.gateway import close_opened
 
     close_opened()

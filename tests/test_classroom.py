@@ -127,6 +127,7 @@ def bo_resources(cloud):
     return api["ApiId"]
 
 
+@pytest.mark.slow  # its fixture deploys the whole chat as a learner: in parallel runs, this module starts early
 def test_the_learner_policy_suffices_to_deploy_and_tags_carry_the_owner(cloud, ana):
     assert ana["arn"] == f"arn:aws:iam::{ACCOUNT}:user/ana"
     assert ana["deployment"].url.startswith("ws://")

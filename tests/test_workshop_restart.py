@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import socket
 
+import pytest
+
 from local_cloud import LocalCloud
 from workshop import check, setup
 from workshop.cleanup import destroy_all, find_leftovers
@@ -17,6 +19,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_rerunning_the_steps_after_a_restart_rebuilds_everything():
     port = free_port()
     with LocalCloud(port=port) as first, target(first):
