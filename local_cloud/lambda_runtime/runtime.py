@@ -277,7 +277,12 @@ class LambdaRuntime:
             message = (f"Could not unpack the deployment package: {error}. Deploy a .zip file with your "
                        f"handler's module at its root (e.g. app.py for handler app.handler).")
             return Started(None, 0.0, "", {"errorMessage": message, "errorType": "InvalidZipFileException"})
-        worker = self._take_spare() or await self._spawn()
+        worker = self._take_spare()
+        if worker is not None and self._fork_server is not None and self._fork_server.alive:
+            # A forked spare costs the fork server a few milliseconds: start the next one now, so that another
+            # cold start right behind this one (a function's first calls often come in twos) finds it ready.
+            self._refill_spares()
+        worker = worker or await self._spawn()
         try:
             await worker.wait_ready(INIT_TIMEOUT_SECONDS)
         except asyncio.TimeoutError:
@@ -308,7 +313,7 @@ class LambdaRuntime:
             if self._memory_watch is not None:
                 self._memory_watch.unwatch(worker)
         init_ms = (time.perf_counter() - began) * 1000
-        self._refill_spares()  # now, not earlier: a spare starting up would slow this cold start down
+        self._refill_spares()  # spawned spares start now, not earlier: importing boto3 would slow this cold start
         reply = exchange.reply
         if reply is not None:
             worker.memory.uses_boto3 = bool(reply.get("uses_boto3"))
