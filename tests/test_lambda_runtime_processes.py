@@ -154,3 +154,17 @@ def test_a_new_cloud_removes_the_code_a_dead_one_left_behind():
             assert not left.exists()
     finally:
         shutil.rmtree(left, ignore_errors=True)
+
+
+def test_new_code_is_unpacked_and_compiled_before_its_first_call(cloud, lam, role):
+    module = f"m{os.urandom(6).hex()}"
+    name = deploy(cloud, role, "", handler=f"{module}.handler",
+                  files={f"{module}.py": "def handler(event, context):\n    return 'ready'\n"})
+    compiled: list[Path] = []
+    deadline = time.monotonic() + 10
+    while not compiled and time.monotonic() < deadline:  # done in the background, right after create_function
+        compiled = [pyc for folder in owned_code_folders(cloud._process.pid)
+                    for pyc in folder.glob(f"*/__pycache__/{module}.*.pyc")]
+        time.sleep(0.05)
+    assert compiled, "the code was not unpacked and compiled ahead of its first call"
+    assert invoke(lam, name)[1] == "ready"

@@ -65,20 +65,23 @@ def _split(output: str) -> list[str]:
     return [line for line in output.splitlines() if line.strip()]
 
 
-# Log lines waiting to be written: (account, region, group, stream) -> [(timestamp, lines)].
-_pending: dict[tuple[str, str, str, str], list[tuple[int, list[str]]]] = {}
+# Log lines waiting to be written: (account, region, group, stream) -> [(timestamp, lines)]; the lines may be a
+# function that formats them, called only when they are written.
+Lines = list[str] | Callable[[], list[str]]
+_pending: dict[tuple[str, str, str, str], list[tuple[int, Lines]]] = {}
 # How long they wait: long enough for the reply to reach its caller first (it takes a few loop turns),
 # short enough that nobody notices. A request to moto writes them at once (moto_bridge), so none is missed.
 FLUSH_DELAY_SECONDS = 0.01
 
 
-def write_lines_soon(account: str, region: str, group: str, stream: str, lines: list[str]) -> None:
+def write_lines_soon(account: str, region: str, group: str, stream: str, lines: Lines) -> None:
     """Like write_lines, but off the response path: written a moment later, in one call per stream with
-    whatever other invocations logged by then (the reply to the caller goes out first)."""
+    whatever other invocations logged by then (the reply to the caller goes out first). `lines` may be a
+    function that formats them: it is called then, not now. Their time stamp is now."""
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
-        write_lines(account, region, group, stream, lines)
+        write_lines(account, region, group, stream, lines() if callable(lines) else lines)
         return
     if not _pending:
         loop.call_later(FLUSH_DELAY_SECONDS, flush_pending)
@@ -90,7 +93,8 @@ def flush_pending() -> None:
     batches = list(_pending.items())
     _pending.clear()
     for (account, region, group, stream), entries in batches:
-        events = [{"timestamp": at, "message": line} for at, lines in entries for line in lines]
+        events = [{"timestamp": at, "message": line} for at, lines in entries
+                  for line in (lines() if callable(lines) else lines)]
         write_lines(account, region, group, stream, [], events)
 
 

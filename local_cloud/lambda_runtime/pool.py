@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import cloudwatch
@@ -32,11 +33,19 @@ class Invocation:
 
 @dataclass
 class Completed:
-    """One finished invocation: the response payload, whether the function failed, and its log lines."""
+    """One finished invocation: the response payload, whether the function failed, and its log lines.
+
+    The log lines (START, output, END, REPORT) may be given as a function that formats them: then they are
+    formatted only when first asked for, after the reply went back to the caller (see _run).
+    """
 
     payload: bytes
     failed: bool
-    log_lines: list[str]
+    lines: list[str] | Callable[[], list[str]] = field(repr=False)
+
+    @functools.cached_property
+    def log_lines(self) -> list[str]:
+        return self.lines() if callable(self.lines) else self.lines
 
 
 @dataclass
@@ -199,9 +208,15 @@ async def _run(worker: Worker, spec: FunctionSpec, invocation: Invocation, start
     else:
         payload, failed, duration = json.dumps(reply["error"]).encode(), True, reply["duration_ms"]
     init_ms = started.init_ms if started else None
-    report = cloudwatch.report_line(request_id, duration, spec.memory_size, max_memory, init_ms, status)
     init_log = started.init_log if started else ""
-    lines = cloudwatch.invocation_lines(request_id, spec.version, output, report, init_log)
+
+    # The REPORT line and the others are formatted when they are written (a moment later) or read (Tail),
+    # not here: the reply goes back to the caller first. Both use the one formatted copy.
+    @functools.cache
+    def lines() -> list[str]:
+        report = cloudwatch.report_line(request_id, duration, spec.memory_size, max_memory, init_ms, status)
+        return cloudwatch.invocation_lines(request_id, spec.version, output, report, init_log)
+
     cloudwatch.write_lines_soon(spec.account, spec.region, spec.log_group_name, worker.log_stream_name, lines)
     return Completed(payload, failed, lines)
 

@@ -23,6 +23,7 @@ from ..runtime_interface import (
     InvokeError,
     InvokeResult,
     ResolvedFunction,
+    unqualified_arn,
 )
 from . import cloudwatch, forkserver, processes, zip_package
 from .code_cache import CodeCache, remove_abandoned
@@ -276,7 +277,12 @@ class LambdaRuntime:
             message = (f"Could not unpack the deployment package: {error}. Deploy a .zip file with your "
                        f"handler's module at its root (e.g. app.py for handler app.handler).")
             return Started(None, 0.0, "", {"errorMessage": message, "errorType": "InvalidZipFileException"})
-        worker = self._take_spare() or await self._spawn()
+        worker = self._take_spare()
+        if worker is not None and self._fork_server is not None and self._fork_server.alive:
+            # A forked spare costs the fork server a few milliseconds: start the next one now, so that another
+            # cold start right behind this one (a function's first calls often come in twos) finds it ready.
+            self._refill_spares()
+        worker = worker or await self._spawn()
         try:
             await worker.wait_ready(INIT_TIMEOUT_SECONDS)
         except asyncio.TimeoutError:
@@ -307,7 +313,7 @@ class LambdaRuntime:
             if self._memory_watch is not None:
                 self._memory_watch.unwatch(worker)
         init_ms = (time.perf_counter() - began) * 1000
-        self._refill_spares()  # now, not earlier: a spare starting up would slow this cold start down
+        self._refill_spares()  # spawned spares start now, not earlier: importing boto3 would slow this cold start
         reply = exchange.reply
         if reply is not None:
             worker.memory.uses_boto3 = bool(reply.get("uses_boto3"))
@@ -356,7 +362,8 @@ class LambdaRuntime:
 
     # -- retirement on change ---------------------------------------------------------------------------
     def _function_changed(self, account: str, region: str, name: str) -> None:
-        """Called on moto's thread after a delete or a code/configuration change: retire that function's workers."""
+        """Called on moto's thread after a create, a delete or a code/configuration change: retire that
+        function's workers, and have its new code ready for the next cold start."""
         loop = self._loop
         if loop is not None and not self._closing:
             loop.call_soon_threadsafe(self._retire_function, account, region, name)
@@ -364,9 +371,24 @@ class LambdaRuntime:
     def _retire_function(self, account: str, region: str, name: str) -> None:
         for key in [key for key in self._pools if key[:2] == (account, region) and key[2].rsplit(":", 1)[0] == name]:
             pool = self._pools.pop(key)
-            task = asyncio.ensure_future(pool.retire())
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
+            self._in_background(pool.retire())
+        self._in_background(self._unpack_ahead(account, region, name))
+
+    def _in_background(self, work: Any) -> None:
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _unpack_ahead(self, account: str, region: str, name: str) -> None:
+        """Unpack (and compile) a function's new code now, while nobody waits: its first call finds it ready."""
+        try:
+            spec = find_function(unqualified_arn(account, region, name), region)
+        except FunctionNotFound:
+            return  # deleted
+        if spec.is_python and spec.code_bytes:
+            # A package that cannot be unpacked fails its invocation, which says why (see _start_worker).
+            with contextlib.suppress(zip_package.PackageError, OSError):
+                await self._code.task_root(spec.code_sha256, spec.code_bytes)
 
     # -- spare workers and idle retirement -------------------------------------------------------------
     def _take_spare(self) -> Worker | None:

@@ -1,4 +1,4 @@
-"""Tells the Lambda runtime at once when a function is deleted or its code or configuration changes.
+"""Tells the Lambda runtime at once when a function is created or deleted or its code or configuration changes.
 
 On AWS such a change ends the function's execution environments: the next call starts cold, with fresh
 module state, and a function created again under the same name shares nothing with the old one. moto only
@@ -56,6 +56,18 @@ def _notifying(original: Callable[..., Any]) -> Callable[..., Any]:
     return changed
 
 
+def _notifying_create(original: Callable[..., Any]) -> Callable[..., Any]:
+    def created(self: LambdaBackend, spec: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        result = original(self, spec, *args, **kwargs)
+        _notify(self, spec.get("FunctionName") or "")
+        return result
+
+    created.__name__ = original.__name__
+    return created
+
+
 def apply() -> None:
     for method in ("delete_function", "update_function_code", "update_function_configuration"):
         replace_method(LambdaBackend, method, _notifying)
+    # A new function has no workers to retire, but its code can be unpacked before its first call.
+    replace_method(LambdaBackend, "create_function", _notifying_create)
