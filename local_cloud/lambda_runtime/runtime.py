@@ -197,9 +197,7 @@ class LambdaRuntime:
         invoked_arn = spec.arn if qualifier is None else f"{spec.arn}:{qualifier}"
         invocation = Invocation(request_id, text, invoked_arn, client_context)
         if invocation_type == "Event":
-            task = asyncio.ensure_future(self._run_in_background(spec, invocation))
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
+            self._in_background(self._run_in_background(spec, invocation))
             return InvokeResult(202, b"", None, None, None, request_id)
         completed = await self._run(spec, invocation)
         log_result = _tail(completed.log_lines) if log_type == "Tail" else None
@@ -375,6 +373,7 @@ class LambdaRuntime:
         self._in_background(self._unpack_ahead(account, region, name))
 
     def _in_background(self, work: Any) -> None:
+        # Held until done: the event loop keeps only a weak reference to a task.
         task = asyncio.ensure_future(work)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
