@@ -191,3 +191,31 @@ def test_the_test_fixture_is_the_local_target_and_yields_to_a_changed_environmen
         changed = setup()
         assert (changed.target, changed.prefix, changed.endpoint_url) == ("local", "changed", cloud.endpoint_url)
     assert "WORKSHOP_LOCAL_PORT" not in os.environ and os.environ.get("WORKSHOP_PREFIX") != "changed"
+
+
+def test_a_remembered_local_cloud_that_was_stopped_is_started_again(monkeypatch, tmp_path):
+    """After `python -m workshop stop` a kernel's next step gets a running cloud, not "connection refused"."""
+    import socket
+
+    from workshop import background_cloud
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    for name in ("AWS_ENDPOINT_URL", "WORKSHOP_TARGET", "WORKSHOP_CONFIRM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("WORKSHOP_LOCAL_PORT", str(port))
+    monkeypatch.setenv("WORKSHOP_STATE_DIR", str(tmp_path))
+    session_module.forget_sessions()
+    try:
+        first = setup()
+        first_instance = background_cloud.status().health["instance"]
+        assert setup() is first  # remembered while it runs
+        assert background_cloud.stop() is True
+        again = setup()
+        assert again is not first and again.endpoint_url == first.endpoint_url
+        assert background_cloud.status().health["instance"] != first_instance  # a new cloud answers
+        assert again.client("sts").get_caller_identity()["Account"] == first.account_id
+    finally:
+        background_cloud.stop()
+        session_module.forget_sessions()

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 import botocore.config
@@ -224,13 +225,19 @@ def setup() -> WorkshopSession:
     The local cloud is started in the background when it is not running. Real AWS is used only after the
     account and region were shown and confirmed (WORKSHOP_CONFIRM=yes, or typing yes when asked).
     Resolved once per process and environment: the next step's setup() returns the same session, with no
-    health probe and no STS call (forget_sessions() makes it look again).
+    health probe and no STS call (forget_sessions() makes it look again). A remembered local cloud that no
+    longer listens (it was stopped) is started again.
     """
     installed = _installed_session()
     if installed is not None:
         return installed
     key = _deciding_environment()
     session = _resolved.get(key)
+    if session is not None and session.target == "local" and not _still_listening(session.endpoint_url):
+        # The remembered cloud was stopped (python -m workshop stop, a reboot): start one again, as the first
+        # setup() did, rather than hand out a session whose every call fails with "connection refused".
+        del _resolved[key]
+        session = None
     if session is None:
         session = _resolve()
         while len(_resolved) >= REMEMBERED_SESSIONS:
@@ -239,6 +246,13 @@ def setup() -> WorkshopSession:
     elif session.is_aws:
         _confirm_aws(session.account_id, session.region, session.prefix)  # asked once per process, as before
     return session
+
+
+def _still_listening(endpoint_url: str | None) -> bool:
+    """Something still accepts connections at the local cloud's address: a TCP connect, no HTTP request."""
+    address = urlsplit(endpoint_url or "")
+    return address.hostname is not None and address.port is not None and launcher.port_is_taken(
+        address.hostname, address.port)
 
 
 def _resolve() -> WorkshopSession:
