@@ -12,6 +12,7 @@ paths (health, shutdown, settings) and their secret in control.py.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -177,9 +178,14 @@ class BackgroundCloud:
 
     def stop(self, timeout: float = 30.0) -> bool:
         """Shut down the cloud on this port; True if one was running."""
+        pid = self._read_pid()
         stopped = shutdown(self.url, state_dir=self.secret_dir, timeout=timeout)
         if stopped:
             self.pid_path.unlink(missing_ok=True)
+        for process in [started for started in _started if started.pid == pid]:
+            # It stopped answering a moment before it exits: reap it, or it outlives this call as a zombie.
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=5)
         for process in [started for started in _started if started.poll() is not None]:
             _started.remove(process)  # ended (this one or another): reaped by poll(), no zombie left
         return stopped

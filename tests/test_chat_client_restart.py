@@ -4,20 +4,14 @@ again (a new API id), and sends what was typed meanwhile."""
 from __future__ import annotations
 
 import re
-import socket
 
 import pytest
 
 from local_cloud import LocalCloud
+from tests.helpers.ports import free_port
 from tests.helpers.processes import DrivenClient
 from workshop.deploy import deploy_all
 from workshop.testing import target
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.mark.slow

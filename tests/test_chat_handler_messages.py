@@ -4,9 +4,10 @@ import json
 from datetime import datetime, timezone
 
 import pytest
-from send_bot import bot_reply
 
-from tests.helpers.chat_handlers import ChatWorld
+from tests.helpers.chat_handlers import ChatWorld, lambda_module
+
+bot_reply = lambda_module("send_bot").bot_reply  # the bot's brain, a plain function of the text
 
 
 @pytest.fixture

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import re
-import socket
 import sys
 
 import boto3
 import pytest
 
+from tests.helpers.ports import free_port
 from tests.helpers.processes import DrivenClient, DrivenProcess
+from tests.helpers.transcripts import STEP_LINES, assert_in_order
 
-STEP_LINES = [rf"^  {label}\s+\d+\.\d s  \S" for label in (
-    "00_setup", "01_iam_role", "02_dynamodb_table", "03_lambda_functions", "04_websocket_api", "05_deploy_stage")]
 LEGEND_LINES = [r"^  Legend:$", r"· the member list .* \* a system message .* ! an error or refusal",
                 r"\[private\] a private message", r"^    λ function ", r"^    table "]
 CHAT_LINES = [
@@ -46,24 +45,6 @@ END_LINES = [
     r"✔ local cloud shut down",
     r"Everything worked, in \d+\.\d s\.",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def assert_in_order(lines: list[str], patterns: list[str]) -> None:
-    """Each pattern matches a line, in this order: the transcript tells the story in sequence."""
-    position = 0
-    for pattern in patterns:
-        for index in range(position, len(lines)):
-            if re.search(pattern, lines[index]):
-                position = index + 1
-                break
-        else:
-            raise AssertionError(f"no line matching {pattern!r} after line {position}:\n" + "\n".join(lines))
 
 
 def test_demo_runs_the_whole_workshop_and_says_so():

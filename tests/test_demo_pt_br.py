@@ -6,9 +6,8 @@ Lambda functions, translated on their own.
 
 from __future__ import annotations
 
-from test_demo import STEP_LINES, assert_in_order
-
 from tests.helpers.processes import DrivenProcess
+from tests.helpers.transcripts import STEP_LINES, assert_in_order
 
 HEADER_LINES = [r"^O workshop do chat serverless · demonstração · destino local · prefixo 'demo'$",
                 r"━━ Destino ━━",

@@ -12,12 +12,7 @@ import pytest
 
 from local_cloud import launcher
 from local_cloud.config import FAKE_CLIENT_CREDENTIALS, FAKE_CREDENTIALS, default_port
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.helpers.ports import free_port
 
 
 def test_a_detached_cloud_is_started_once_found_again_and_stopped(tmp_path):

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from local_cloud import LocalCloud
+from tests.helpers.ports import free_port
 from workshop import check, setup
 from workshop.cleanup import destroy_all, find_leftovers
 from workshop.deploy import deploy_all
 from workshop.testing import run_steps_through, target
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.mark.slow

@@ -195,13 +195,10 @@ def test_the_test_fixture_is_the_local_target_and_yields_to_a_changed_environmen
 
 def test_a_remembered_local_cloud_that_was_stopped_is_started_again(monkeypatch, tmp_path):
     """After `python -m workshop stop` a kernel's next step gets a running cloud, not "connection refused"."""
-    import socket
-
+    from tests.helpers.ports import free_port
     from workshop import background_cloud
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     for name in ("AWS_ENDPOINT_URL", "WORKSHOP_TARGET", "WORKSHOP_CONFIRM"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("WORKSHOP_LOCAL_PORT", str(port))

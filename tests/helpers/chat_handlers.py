@@ -24,13 +24,19 @@ LAMBDA_DIR = Path(__file__).resolve().parent.parent.parent / "lambda_functions"
 if str(LAMBDA_DIR) not in sys.path:
     sys.path.insert(0, str(LAMBDA_DIR))
 
+
+def lambda_module(name: str) -> Any:
+    """A module of lambda_functions/ (on sys.path from here on), imported as the functions import each other."""
+    return importlib.import_module(name)
+
+
 # the modules every function's zip carries besides its own (see workshop.packaging.SHARED_MODULES)
-chat_events = importlib.import_module("chat_events")
-chat_text = importlib.import_module("chat_text")
-chat_table = importlib.import_module("chat_table")
-chat_connections = importlib.import_module("chat_connections")
+chat_events = lambda_module("chat_events")
+chat_text = lambda_module("chat_text")
+chat_table = lambda_module("chat_table")
+chat_connections = lambda_module("chat_connections")
 # route key -> handler module, as deployed by step 03
-HANDLERS = {route: importlib.import_module(module).handler for route, module in ROUTES.items()}
+HANDLERS = {route: lambda_module(module).handler for route, module in ROUTES.items()}
 
 TABLE = "chat-connections"
 INDEX = "by-name"
