@@ -15,6 +15,7 @@ from aiohttp import web
 from . import boundary, control, patches
 from .config import Settings
 from .gateway import Gateway, management, sessions
+from .heap import HeapTrimmer
 from .iam import IAM, enabled_from
 from .lambda_runtime import LambdaRuntime, http_api
 from .moto_bridge import MotoBridge
@@ -37,6 +38,7 @@ class LocalCloudServer:
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
         self.moto = MotoBridge()
+        self.heap = HeapTrimmer()  # after a burst, what the cloud freed goes back to the OS
         self.runtime = LambdaRuntime(self.settings)
         self.iam = IAM(enabled_from(self.settings.iam), self.runtime.log_to_function)
         self.runtime.iam = self.iam
@@ -141,6 +143,7 @@ class LocalCloudServer:
         patches.apply(self.settings)
         self.iam.install()
         await self.runtime.start()
+        self.heap.start()
         self._runner = web.AppRunner(
             self.build_app(), access_log=None, handle_signals=False, shutdown_timeout=2.0
         )
@@ -171,6 +174,7 @@ class LocalCloudServer:
         """Close every WebSocket first (their $disconnect functions still run), then the workers."""
         await self.gateway.close()
         await self.runtime.close()
+        await self.heap.stop()
         if self.secret is not None and self.secret_path is not None:
             control.remove_secret(self.secret_path, self.secret)
         if self._runner is not None:

@@ -5,13 +5,12 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
-import botocore.session
+from moto.core import utils as moto_utils
 
 # SigV4 signing names that are not botocore service names (the first model that knows the path wins).
 SIGNING_NAME_SERVICES = {
@@ -46,19 +45,13 @@ def credential_scope(authorization: str) -> tuple[str, str, str] | None:
     return (match.group(1), match.group(2), match.group(3)) if match else None
 
 
-_session_lock = threading.Lock()
-_session: botocore.session.Session | None = None
-
-
 def _model(service: str) -> Any | None:
-    global _session
-    with _session_lock:
-        if _session is None:
-            _session = botocore.session.get_session()
-        try:
-            return _session.get_service_model(service)
-        except Exception:  # noqa: BLE001 - an unknown service name
-            return None
+    # moto's own copy of the model (cached, and kept without documentation by patches/footprint.py): a
+    # botocore session of our own would hold a second, full copy of every model (about 2 MB each).
+    try:
+        return moto_utils.get_service_model(service)
+    except Exception:  # noqa: BLE001 - an unknown service name
+        return None
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from . import (
     apigatewayv2_routes,
     apigatewayv2_stages,
     dynamodb_transactions,
+    footprint,
     iam_managed_policies,
     lambda_code,
     lambda_lifecycle,
@@ -50,3 +51,4 @@ def apply(settings: Settings) -> None:
     lambda_lifecycle.apply()
     s3_block_public_access.apply()
     iam_managed_policies.apply()  # before the first IAM call creates the backend
+    footprint.apply()  # before the first request: regions, models and IAM backends are made then
