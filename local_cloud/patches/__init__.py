@@ -13,6 +13,8 @@ from . import (
     apigatewayv2_route_responses,
     apigatewayv2_routes,
     apigatewayv2_stages,
+    dynamodb_reads,
+    dynamodb_responses,
     dynamodb_transactions,
     iam_managed_policies,
     lambda_code,
@@ -46,6 +48,8 @@ def apply(settings: Settings) -> None:
     apigatewayv2_pagination.apply()  # last: it wraps the list operations the others add
     lambda_runtimes.apply()
     dynamodb_transactions.apply()
+    dynamodb_responses.apply()
+    dynamodb_reads.apply()
     lambda_code.apply()
     lambda_lifecycle.apply()
     s3_block_public_access.apply()

@@ -1,0 +1,86 @@
+"""Speeds up moto's Scan and Query: no deep copy of items that are only written out, and a quick top-level projection.
+
+moto's Table.scan and Table.query deep-copy every item they return, so that a caller may change the results
+without changing the table. A Scan or Query request never changes them: the handler hands the items straight
+to the response serializer, which only reads them (see dynamodb_responses), so while a request's Scan or Query
+runs in this thread, table.py's deepcopy hands the stored item back as it is. Anything else calling
+Table.scan/query (in any thread) still gets copies.
+
+moto projects an item (ProjectionExpression) by converting the WHOLE item to Python values once per projected
+path, then back. For the common case, a list of top-level attribute names ("connectionId, #name, connectedAt",
+the chat's member list), only the named attributes make that round trip: the result is the same Item.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from typing import Any
+
+import moto.dynamodb.models.table as table_module
+from moto.dynamodb.models.dynamo_type import DynamoType, Item, deserializer, serializer
+from moto.dynamodb.responses import DynamoHandler
+
+from .wrapping import replace_method
+
+_reading = threading.local()  # .active: this thread runs a Scan or Query request whose items are only serialized
+
+
+class _CopyModuleForReads:
+    """Stands in for the copy module inside moto's table.py; deepcopy is the identity during a read request."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+    @staticmethod
+    def deepcopy(value: Any, memo: dict[int, Any] | None = None) -> Any:
+        if getattr(_reading, "active", False):
+            return value
+        return copy.deepcopy(value, memo)
+
+
+def _only_serialized(original: Any) -> Any:
+    def read(self: DynamoHandler) -> Any:
+        _reading.active = True
+        try:
+            return original(self)
+        finally:
+            _reading.active = False
+
+    return read
+
+
+def top_level_names(projection_expressions: list[list[str]]) -> list[str] | None:
+    """The attribute names when every path is one plain top-level name, each named once; otherwise None."""
+    names = []
+    for path in projection_expressions:
+        # moto reads "a[0]" as an index into a list, and merges a name projected twice: its own path does both.
+        if len(path) != 1 or "[" in path[0] or path[0] in names:
+            return None
+        names.append(path[0])
+    return names
+
+
+def _round_trip(value: DynamoType) -> dict[str, Any]:
+    """What moto's project makes of one attribute: to Python (Decimal, set, ...) and back."""
+    if type(value.value) is str and value.type == "S" or type(value.value) is bool and value.type == "BOOL":
+        return {value.type: value.value}  # the round trip returns these unchanged
+    return serializer.serialize(deserializer.deserialize(value.to_regular_json()))
+
+
+def _projected_quickly(original: Any) -> Any:
+    def project(self: Item, projection_expressions: list[list[str]]) -> Item:
+        names = top_level_names(projection_expressions)
+        if names is None:
+            return original(self, projection_expressions)
+        attrs = {name: _round_trip(self.attrs[name]) for name in names if name in self.attrs}
+        return Item(hash_key=self.hash_key, range_key=self.range_key, attrs=attrs)
+
+    return project
+
+
+def apply() -> None:
+    table_module.copy = _CopyModuleForReads()  # type: ignore[assignment]
+    replace_method(DynamoHandler, "scan", _only_serialized)
+    replace_method(DynamoHandler, "query", _only_serialized)
+    replace_method(Item, "project", _projected_quickly)
