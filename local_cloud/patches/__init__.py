@@ -20,6 +20,7 @@ from . import (
     lambda_code,
     lambda_lifecycle,
     lambda_runtimes,
+    moto_dispatch,
     s3_block_public_access,
 )
 
@@ -54,3 +55,4 @@ def apply(settings: Settings) -> None:
     lambda_lifecycle.apply()
     s3_block_public_access.apply()
     iam_managed_policies.apply()  # before the first IAM call creates the backend
+    moto_dispatch.apply()  # last: the handlers' method names are cached once every patch has added its own

@@ -9,6 +9,9 @@ Table.scan/query (in any thread) still gets copies.
 moto projects an item (ProjectionExpression) by converting the WHOLE item to Python values once per projected
 path, then back. For the common case, a list of top-level attribute names ("connectionId, #name, connectedAt",
 the chat's member list), only the named attributes make that round trip: the result is the same Item.
+
+Scan and Query also weigh every item twice against the 1 MB page limit (Item.size), and moto's size copies
+each map value into a new DynamoType first: the same sum is computed here without the copies.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ import threading
 from typing import Any
 
 import moto.dynamodb.models.table as table_module
-from moto.dynamodb.models.dynamo_type import DynamoType, Item, deserializer, serializer
+from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict, deserializer, serializer
+from moto.dynamodb.models.utilities import bytesize
 from moto.dynamodb.responses import DynamoHandler
 
 from .wrapping import replace_method
@@ -73,10 +77,50 @@ def _projected_quickly(original: Any) -> Any:
         names = top_level_names(projection_expressions)
         if names is None:
             return original(self, projection_expressions)
-        attrs = {name: _round_trip(self.attrs[name]) for name in names if name in self.attrs}
-        return Item(hash_key=self.hash_key, range_key=self.range_key, attrs=attrs)
+        projected = Item.__new__(Item)
+        projected.hash_key, projected.range_key = self.hash_key, self.range_key
+        # Built as moto's own __deepcopy__ builds an item: without re-weighing it against the 400 KB limit at
+        # every attribute (a subset of a stored item's attributes, which passed that check when written).
+        attrs = LimitedSizeDict.__new__(LimitedSizeDict)
+        for name in names:
+            if name in self.attrs:
+                dict.__setitem__(attrs, name, DynamoType(_round_trip(self.attrs[name])))
+        projected.attrs = attrs
+        return projected
 
     return project
+
+
+class _Unusual(Exception):
+    """A value moto's own DynamoType.size should weigh."""
+
+
+def value_size(value: DynamoType) -> int:
+    """DynamoType.size, without its copy of every map value."""
+    if type(value) is not DynamoType:
+        raise _Unusual(value)
+    kind, inner = value.type, value.value
+    if kind == "S" and type(inner) is str:
+        return len(inner) if inner.isascii() else len(inner.encode("utf-8"))
+    if kind == "N":
+        return len(str(inner))
+    if (kind == "BOOL" or kind == "NULL") and type(inner) is bool:
+        return 1
+    if kind == "L" and type(inner) is list:
+        return sum(value_size(element) for element in inner)
+    if kind == "M" and type(inner) is dict:
+        return sum(bytesize(key) + value_size(element) for key, element in inner.items())
+    return value.size()  # sets, binary and the unusual: moto's own
+
+
+def _sized_quickly(original: Any) -> Any:
+    def size(self: Item) -> int:
+        try:
+            return sum(bytesize(key) + value_size(value) for key, value in self.attrs.items())
+        except _Unusual:
+            return original(self)
+
+    return size
 
 
 def apply() -> None:
@@ -84,3 +128,4 @@ def apply() -> None:
     replace_method(DynamoHandler, "scan", _only_serialized)
     replace_method(DynamoHandler, "query", _only_serialized)
     replace_method(Item, "project", _projected_quickly)
+    replace_method(Item, "size", _sized_quickly)
