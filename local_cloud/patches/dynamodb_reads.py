@@ -96,21 +96,25 @@ class _Unusual(Exception):
 
 
 def value_size(value: DynamoType) -> int:
-    """DynamoType.size, without its copy of every map value."""
+    """DynamoType.size, branch for branch, without its copy of every map value and set member."""
     if type(value) is not DynamoType:
         raise _Unusual(value)
     kind, inner = value.type, value.value
-    if kind == "S" and type(inner) is str:
-        return len(inner) if inner.isascii() else len(inner.encode("utf-8"))
     if kind == "N":
         return len(str(inner))
-    if (kind == "BOOL" or kind == "NULL") and type(inner) is bool:
-        return 1
-    if kind == "L" and type(inner) is list:
+    if kind in ("SS", "NS", "BS"):
+        return sum(_scalar_size(kind[0], member) for member in inner)
+    if kind == "L":
         return sum(value_size(element) for element in inner)
-    if kind == "M" and type(inner) is dict:
+    if kind == "M":
         return sum(bytesize(key) + value_size(element) for key, element in inner.items())
-    return value.size()  # sets, binary and the unusual: moto's own
+    return _scalar_size(kind, inner)
+
+
+def _scalar_size(kind: str, inner: Any) -> int:
+    if kind == "N":
+        return len(str(inner))
+    return 1 if isinstance(inner, bool) else bytesize(inner)
 
 
 def _sized_quickly(original: Any) -> Any:
