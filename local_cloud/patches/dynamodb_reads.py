@@ -100,6 +100,8 @@ def value_size(value: DynamoType) -> int:
     if type(value) is not DynamoType:
         raise _Unusual(value)
     kind, inner = value.type, value.value
+    if kind == "S" and type(inner) is str:  # the most common first
+        return len(inner.encode("utf-8"))
     if kind == "N":
         return len(str(inner))
     if kind in ("SS", "NS", "BS"):
