@@ -197,3 +197,66 @@ def test_a_route_reply_is_written_at_once_but_never_before_what_is_queued():
     written_at_once, frames = asyncio.run(scenario())
     assert written_at_once == ["first reply"]
     assert frames == ["first reply", "a post", "second reply"]
+
+
+class RecordingTransport(asyncio.WriteTransport):
+    """Stands in for the socket's transport: how much it still buffers decides whether a post is written at once."""
+
+    def __init__(self, buffered=0):
+        super().__init__()
+        self.buffered = buffered
+
+    def get_write_buffer_size(self):
+        return self.buffered
+
+    def get_write_buffer_limits(self):
+        return (16 * 1024, 64 * 1024)
+
+    def is_closing(self):
+        return False
+
+
+def test_a_post_is_written_at_once_when_the_socket_has_room_and_nothing_is_queued():
+    from local_cloud.gateway.connection import Connection
+
+    async def scenario():
+        conn = Connection(new_id(), "abc123", "test", "us-east-1", "127.0.0.1", "pytest")
+        socket, transport = RecordingSocket(), RecordingTransport()
+        conn.attach(socket, transport)
+        await conn.post(b"hello")
+        at_once = list(socket.frames)
+        await conn.post(bytes([0xFF]))  # not UTF-8: a binary frame, as before
+        await conn.flush(timeout=1.0)
+        return at_once, socket.frames
+
+    at_once, frames = asyncio.run(scenario())
+    assert at_once == ["hello"]  # no turn of the writer task was needed
+    assert frames == ["hello", bytes([0xFF])]
+
+
+def test_posts_stay_in_order_when_the_outbox_or_the_socket_is_busy():
+    from local_cloud.gateway.connection import Connection, ConnectionGone
+
+    async def scenario():
+        conn = Connection(new_id(), "abc123", "test", "us-east-1", "127.0.0.1", "pytest")
+        socket, transport = RecordingSocket(), RecordingTransport(buffered=100)
+        conn.attach(socket, transport)
+        await conn.post(b"1")  # the socket still holds bytes: queued
+        transport.buffered = 0
+        await conn.post(b"2")  # room again, but "1" waits in the outbox: queued behind it
+        await conn.post(b"x" * (64 * 1024))  # over the high-water mark: queued too
+        queued = list(socket.frames)
+        await conn.flush(timeout=1.0)
+        conn.server_close = (1000, "done")
+        try:
+            await conn.post(b"late")
+        except ConnectionGone:
+            gone = True
+        else:
+            gone = False
+        return queued, socket.frames, gone
+
+    queued, frames, gone = asyncio.run(scenario())
+    assert queued == []
+    assert frames == ["1", "2", "x" * (64 * 1024)]
+    assert gone  # 410 GoneException, as before

@@ -150,3 +150,95 @@ def test_the_setting_is_on_or_off_and_says_so_otherwise():
     assert enabled_from(None) and enabled_from("ON") and not enabled_from("off") and not enabled_from("0")
     with pytest.raises(ValueError, match="LOCAL_CLOUD_IAM must be 'on' or 'off'"):
         enabled_from("maybe")
+
+
+# -- decisions remembered per principal ------------------------------------------------------------------------
+
+ACCOUNT = "123456789012"
+
+
+def principal_with(*statements, name: str = "ada"):
+    from local_cloud.iam.principals import Principal
+
+    policy = Policy({"Version": "2012-10-17", "Statement": list(statements)}, "inline")
+    return Principal("user", f"arn:aws:iam::{ACCOUNT}:user/{name}", ACCOUNT, name, policies=[policy])
+
+
+def test_a_remembered_decision_is_the_same_and_builds_no_request_context(monkeypatch):
+    import local_cloud.iam as iam_module
+
+    iam = iam_module.IAM(enabled=True)
+    principal = principal_with(allow("dynamodb:*", TABLE), deny("dynamodb:DeleteItem", TABLE))
+    asked = [("dynamodb:GetItem", TABLE), ("dynamodb:DeleteItem", TABLE), ("dynamodb:GetItem", INDEX)]
+    first = [iam.decide(principal, action, resource) for action, resource in asked]
+    assert [m and m.effect for m in first] == [Effect.ALLOW, Effect.DENY, None]
+    assert len(principal.decisions) == 3
+
+    def no_context(*_args):
+        raise AssertionError("a remembered decision must not build the request context")
+
+    monkeypatch.setattr(iam_module, "request_context", no_context)
+    assert [iam.decide(principal, action, resource, {"aws:requestedregion": "eu-west-1"}, "10.0.0.1")
+            for action, resource in asked] == first
+
+
+def test_decisions_under_a_condition_or_a_variable_are_never_remembered():
+    from local_cloud.iam import IAM
+
+    iam = IAM(enabled=True)
+    from_localhost = principal_with(allow("dynamodb:GetItem", TABLE,
+                                          Condition={"IpAddress": {"aws:SourceIp": "127.0.0.1/32"}}))
+    assert iam.decide(from_localhost, "dynamodb:GetItem", TABLE, None, "127.0.0.1").effect is Effect.ALLOW
+    assert iam.decide(from_localhost, "dynamodb:GetItem", TABLE, None, "10.0.0.1") is None
+    assert iam.decide(from_localhost, "dynamodb:GetItem", TABLE, None, "127.0.0.1").effect is Effect.ALLOW
+    assert len(from_localhost.decisions) == 0
+    # One conditional statement among plain ones: the whole set is left alone (a Deny may hang on a condition).
+    mixed = principal_with(allow("dynamodb:*", TABLE), deny("dynamodb:GetItem", TABLE,
+                                                            Condition={"Bool": {"aws:SecureTransport": "false"}}))
+    assert iam.decide(mixed, "dynamodb:GetItem", TABLE).effect is Effect.ALLOW
+    assert len(mixed.decisions) == 0
+    own = principal_with(allow("dynamodb:GetItem", "arn:aws:dynamodb:*:*:table/${aws:username}-*"))
+    assert iam.decide(own, "dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/ada-notes").effect is Effect.ALLOW
+    assert len(own.decisions) == 0
+
+
+def test_a_policy_change_after_a_remembered_allow_denies():
+    """An IAM write through the cloud (here: put_user_policy signed by the learner) forgets what was decided."""
+    import asyncio
+
+    import boto3
+    from aiohttp import web
+    from aiohttp.test_utils import make_mocked_request
+    from moto import mock_aws
+
+    from local_cloud.iam import IAM
+
+    with mock_aws():
+        admin = boto3.client("iam", region_name="us-east-1", aws_access_key_id="testing",
+                             aws_secret_access_key="testing")
+        admin.create_user(UserName="ada")
+        key = admin.create_access_key(UserName="ada")["AccessKey"]["AccessKeyId"]
+        admin.put_user_policy(UserName="ada", PolicyName="chat",
+                              PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [allow("dynamodb:*", TABLE)]}))
+        iam = IAM(enabled=True)
+        ada = iam.principals.find(key)
+        assert iam.decide(ada, "dynamodb:PutItem", TABLE).effect is Effect.ALLOW
+        assert len(ada.decisions) == 1
+
+        deny_writes = json.dumps({"Version": "2012-10-17", "Statement": [deny("dynamodb:PutItem", TABLE)]})
+
+        async def handler(_request):  # what moto would do with the request: the write itself
+            admin.put_user_policy(UserName="ada", PolicyName="no-writes", PolicyDocument=deny_writes)
+            return web.Response(text="<PutUserPolicyResponse/>")
+
+        body = b"Action=PutUserPolicy&Version=2010-05-08&UserName=ada&PolicyName=no-writes"
+        request = make_mocked_request(
+            "POST", "/", headers={"Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/iam/"
+                                                    "aws4_request, SignedHeaders=host, Signature=x",
+                                  "Content-Type": "application/x-www-form-urlencoded"})
+        request._read_bytes = body  # the body as aiohttp would have read it
+        asyncio.run(iam.guard(request, handler))
+
+        ada = iam.principals.find(key)
+        match = iam.decide(ada, "dynamodb:PutItem", TABLE)
+        assert match is not None and match.effect is Effect.DENY and match.policy == "no-writes"

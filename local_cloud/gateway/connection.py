@@ -16,6 +16,7 @@ log = logging.getLogger("local_cloud.gateway")
 # "The WebSocket client side buffer is full" (LimitExceededException): how much may wait for one slow client.
 MAX_PENDING_BYTES = 8 * 1024 * 1024
 MAX_PENDING_MESSAGES = 10_000
+FRAME_HEADER_BYTES = 10  # the longest header a server's (unmasked) WebSocket frame has
 
 
 class ConnectionGone(Exception):
@@ -50,15 +51,17 @@ class Connection:
         self._outbox: asyncio.Queue[bytes | None] = asyncio.Queue()
         self._pending_bytes = 0
         self._writer: asyncio.Task[None] | None = None
+        self._transport: asyncio.WriteTransport | None = None  # the socket under ws: is there room to write now?
 
     @property
     def open(self) -> bool:
         return (self.ws is not None and self.server_close is None and self.client_close is None
                 and not self.ws.closed)
 
-    def attach(self, ws: web.WebSocketResponse) -> None:
-        """The handshake completed: start the writer."""
+    def attach(self, ws: web.WebSocketResponse, transport: asyncio.BaseTransport | None = None) -> None:
+        """The handshake completed: start the writer. With the socket's transport, posts may be written at once."""
         self.ws = ws
+        self._transport = transport if isinstance(transport, asyncio.WriteTransport) else None
         self._writer = asyncio.get_running_loop().create_task(self._write_loop(), name=f"ws-writer-{self.connection_id}")
 
     def touch(self) -> None:
@@ -75,6 +78,30 @@ class Connection:
         self._pending_bytes += len(data)
         self.last_active_at = now_ms()
         self._outbox.put_nowait(data)
+
+    async def post(self, data: bytes) -> None:
+        """PostToConnection's data: written at once when nothing waits in the outbox and the socket has room.
+
+        That spares the writer task's turn of the event loop for every member of a broadcast. The write
+        then never waits: the socket's buffer is empty and the frame is under its high-water mark, so
+        asyncio takes it whole and aiohttp has no reason to pause. Otherwise (a slow reader, a big
+        message, something queued) it goes the queued way, in order, with its limits. Raises ConnectionGone
+        or OutboxFull like send.
+        """
+        if not self._outbox.empty() or not self._has_room(len(data)):
+            self.send(data)
+            return
+        if not self.open:
+            raise ConnectionGone(self.connection_id)
+        assert self.ws is not None
+        self.last_active_at = now_ms()
+        await self._write(self.ws, data)
+
+    def _has_room(self, size: int) -> bool:
+        transport = self._transport
+        if transport is None or transport.is_closing() or transport.get_write_buffer_size():
+            return False
+        return size + FRAME_HEADER_BYTES < transport.get_write_buffer_limits()[1]
 
     async def reply(self, data: bytes) -> None:
         """A route's response to the client: written at once when nothing waits in the outbox, else queued.

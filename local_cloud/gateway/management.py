@@ -85,7 +85,7 @@ async def _post(conn: Connection, request: web.Request) -> web.Response:
     if len(data) > MAX_MESSAGE_BYTES:
         return aws_error(413, "PayloadTooLargeException", "Message too long; the limit is 128 KB")
     try:
-        conn.send(data)
+        await conn.post(data)  # at once when the socket has room, else queued: in order either way
     except ConnectionGone:
         return aws_error(410, "GoneException")
     except OutboxFull:

@@ -87,7 +87,7 @@ async def serve(gateway: Gateway, request: web.Request) -> web.StreamResponse:
         log.info("handshake of %s failed after $connect: %s", conn.connection_id, error)
         await _run_disconnect(gateway, conn, *ABNORMAL)
         return ws
-    conn.attach(ws)
+    conn.attach(ws, request.transport)
     gateway.register(conn)
     if gateway.closing:  # shutdown began while $connect ran
         gateway.spawn(conn.close_by_server(1001, "Going away", "The local cloud is shutting down"))

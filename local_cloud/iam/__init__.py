@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from . import denials, operations, resources
+from .decisions import UNKNOWN
 from .hints import Hints, denial_hint, logs_hint
 from .policy import Effect, Match, evaluate
 from .principals import Principal, Principals
@@ -113,10 +114,15 @@ class IAM:
     def decide(self, principal: Principal, action: str, resource: str, extra: dict[str, str] | None = None,
                source_ip: str | None = None) -> Match | None:
         """The statement that decides (Allow or Deny), or None when nothing allows it."""
+        remembered = principal.decisions.get(action, resource)
+        if remembered is not UNKNOWN:  # no Condition, no variable: the context is not even built
+            return remembered  # type: ignore[return-value]
         context = request_context(principal, source_ip)
         if extra:
             context.update(extra)
-        return evaluate(principal.policies, action, resource, context)
+        match = evaluate(principal.policies, action, resource, context)
+        principal.decisions.remember(action, resource, match)
+        return match
 
     # -- @connections ------------------------------------------------------------------------------------
     def function_of(self, request: web.Request) -> str | None:

@@ -73,6 +73,8 @@ class Statement:
         self.has_resource = "Resource" in raw or self.not_resource
         self.principal = raw.get("Principal")
         self.conditions = ConditionBlock(raw.get("Condition") or {})
+        # No Condition and no ${...} variable: the request context plays no part in what this statement says.
+        self.context_free = not self.conditions and not any("${" in pattern for pattern in self.resources)
 
     def covers_action(self, action: str) -> bool:
         hit = any(action_matches(pattern, action) for pattern in self.actions)
@@ -117,6 +119,7 @@ class Policy:
             document = json.loads(text)
         self.name = name
         self.statements = [Statement(raw, name) for raw in _as_list(document.get("Statement"))]
+        self.context_free = all(statement.context_free for statement in self.statements)
 
 
 def evaluate(policies: Iterable[Policy], action: str, resource: str,

@@ -13,6 +13,7 @@ from typing import Any
 from moto.iam.models import iam_backends
 from moto.sts.models import sts_backends
 
+from .decisions import Decisions
 from .policy import Policy
 
 
@@ -26,7 +27,11 @@ class Principal:
     name: str  # the role's or the user's name
     session_name: str | None = None  # for a role session: the function's name
     session_token: str | None = None
-    policies: list[Policy] = field(default_factory=list)
+    policies: list[Policy] = field(default_factory=list)  # fixed: an IAM change loads a new Principal
+    decisions: Decisions = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.decisions = Decisions(self.policies)
 
     @property
     def fix_call(self) -> str:
