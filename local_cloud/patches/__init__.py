@@ -13,12 +13,15 @@ from . import (
     apigatewayv2_route_responses,
     apigatewayv2_routes,
     apigatewayv2_stages,
+    dynamodb_reads,
+    dynamodb_responses,
     dynamodb_transactions,
     footprint,
     iam_managed_policies,
     lambda_code,
     lambda_lifecycle,
     lambda_runtimes,
+    moto_dispatch,
     s3_block_public_access,
 )
 
@@ -47,8 +50,11 @@ def apply(settings: Settings) -> None:
     apigatewayv2_pagination.apply()  # last: it wraps the list operations the others add
     lambda_runtimes.apply()
     dynamodb_transactions.apply()
+    dynamodb_responses.apply()
+    dynamodb_reads.apply()
     lambda_code.apply()
     lambda_lifecycle.apply()
     s3_block_public_access.apply()
     iam_managed_policies.apply()  # before the first IAM call creates the backend
     footprint.apply()  # before the first request: regions, models and IAM backends are made then
+    moto_dispatch.apply()  # last: the handlers' method names are cached once every patch has added its own
