@@ -1,0 +1,78 @@
+"""The worker's pipes: messages read by the bootstrap, each invocation's complete log, a closed stdin ends it."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+from test_lambda_runtime import create_role, deploy, invoke
+
+from local_cloud.lambda_runtime.worker import BOOTSTRAP
+
+# Python's print, the logging module, and C-level writes to fd 1 and fd 2 (what an extension's printf does).
+MIXED_OUTPUT = """
+    import os, sys
+
+    def handler(event, context):
+        n = event["n"]
+        print(f"print {n} one")
+        os.write(1, f"fd1 {n}\\n".encode())
+        sys.stderr.write(f"stderr {n}\\n")
+        os.write(2, f"fd2 {n}\\n".encode())
+        print(f"print {n} two", end="")  # no newline: still flushed before the log ends
+        return n
+"""
+
+
+def test_every_write_is_in_its_own_invocations_log_in_order(cloud):
+    lam = cloud.client("lambda")
+    name = deploy(cloud, create_role(cloud), MIXED_OUTPUT)
+    for n in range(3):
+        response, body = invoke(lam, name, {"n": n}, LogType="Tail")
+        assert body == n
+        lines = base64.b64decode(response["LogResult"]).decode().splitlines()
+        start = next(i for i, line in enumerate(lines) if line.startswith("START RequestId"))
+        written = lines[start + 1:start + 6]
+        assert written == [f"print {n} one", f"fd1 {n}", f"stderr {n}", f"fd2 {n}", f"print {n} two"], lines
+        assert lines[start + 6].startswith("END RequestId") and lines[start + 7].startswith("REPORT RequestId")
+        assert "Max Memory Used: " in lines[start + 7]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="process groups")
+def test_a_closed_stdin_ends_a_worker_while_its_handler_is_busy():
+    """The local cloud closing the pipe (stop, or its own death) ends the worker at once, not after the handler."""
+    root = tempfile.mkdtemp(prefix="worker-pipes-")
+    Path(root, "app.py").write_text("import time\n\ndef handler(event, context):\n    time.sleep(600)\n")
+    worker = subprocess.Popen([sys.executable, str(BOOTSTRAP)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, env={"PATH": os.environ.get("PATH", "")},
+                              start_new_session=True)
+    assert worker.stdin is not None and worker.stdout is not None
+    try:
+        assert json.loads(worker.stdout.readline())["op"] == "ready"
+        function = {"function_name": "busy", "function_version": "$LATEST", "memory_size": 128,
+                    "log_group_name": "/aws/lambda/busy", "log_stream_name": "busy"}
+        send(worker, {"op": "init", "handler": "app.handler", "task_root": root,
+                      "local_cloud_url": "http://127.0.0.1:9", "environment": {}, "function": function})
+        assert json.loads(worker.stdout.readline())["ok"] is True
+        send(worker, {"op": "invoke", "request_id": "busy-1", "deadline_ms": 0, "invoked_function_arn": "arn",
+                      "client_context": None, "event": {}})
+        worker.stdin.close()
+        worker.wait(30)  # raises if the sleeping handler kept it alive
+        assert worker.stdout.read() == b""  # no reply: it ended mid-invocation
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+        worker.stdout.close()
+
+
+def send(worker: subprocess.Popen, message: dict) -> None:
+    assert worker.stdin is not None
+    worker.stdin.write(json.dumps(message).encode() + b"\n")
+    worker.stdin.flush()
