@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from test_lambda_runtime import create_role, deploy, invoke
 
+from local_cloud import LocalCloud
 from local_cloud.lambda_runtime.worker import BOOTSTRAP
 
 # Python's print, the logging module, and C-level writes to fd 1 and fd 2 (what an extension's printf does).
@@ -30,7 +31,28 @@ MIXED_OUTPUT = """
 """
 
 
-def test_every_write_is_in_its_own_invocations_log_in_order(cloud):
+CRASH_AFTER_WRITING = """
+    import os
+
+    def handler(event, context):
+        print("before the crash")
+        os.write(2, b"fd2 before the crash\\n")
+        os._exit(3)
+"""
+
+
+@pytest.fixture(scope="module", params=["forked", "spawned"])
+def any_cloud(request, cloud):
+    """The module's cloud (workers forked from the fork server), and one that spawns each worker."""
+    if request.param == "forked":
+        yield cloud
+        return
+    with LocalCloud(env={"LOCAL_CLOUD_LAMBDA_FORK": "0"}) as spawning:
+        yield spawning
+
+
+def test_every_write_is_in_its_own_invocations_log_in_order(any_cloud):
+    cloud = any_cloud
     lam = cloud.client("lambda")
     name = deploy(cloud, create_role(cloud), MIXED_OUTPUT)
     for n in range(3):
@@ -42,6 +64,16 @@ def test_every_write_is_in_its_own_invocations_log_in_order(cloud):
         assert written == [f"print {n} one", f"fd1 {n}", f"stderr {n}", f"fd2 {n}", f"print {n} two"], lines
         assert lines[start + 6].startswith("END RequestId") and lines[start + 7].startswith("REPORT RequestId")
         assert "Max Memory Used: " in lines[start + 7]
+
+
+def test_a_crashed_worker_is_reported_with_what_it_wrote(any_cloud):
+    lam = any_cloud.client("lambda")
+    name = deploy(any_cloud, create_role(any_cloud), CRASH_AFTER_WRITING)
+    response, body = invoke(lam, name, LogType="Tail")
+    assert response["FunctionError"] == "Unhandled" and body["errorType"] == "Runtime.ExitError"
+    assert "exit status 3" in body["errorMessage"]
+    tail = base64.b64decode(response["LogResult"]).decode()
+    assert "before the crash\nfd2 before the crash\n" in tail and "REPORT RequestId" in tail, tail
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="process groups")

@@ -445,15 +445,19 @@ def _serve_one_function(proto_in, proto_out, boto3_bytes: int | None) -> None:
     while True:
         message = inbox.get()
         result = _invoke(handler, function, message)
-        _end_of_log(message["request_id"])
         # The response's JSON goes on its own line after the result, as is: not escaped into a string of it.
         payload = result.pop("payload", None)
         result.update(op="result", request_id=message["request_id"], payload_follows=payload is not None)
         data = json.dumps(result).encode() + b"\n"
         if payload is not None:
             data += payload.encode() + b"\n"  # json.dumps escapes every newline and non-ASCII character
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # The reply first, the end of the log right behind it: by the time the local cloud has read the reply,
+        # the marker is in the log pipe too, and one wakeup of its event loop usually serves both.
         proto_out.write(data)
         proto_out.flush()
+        _end_of_log(message["request_id"])
 
 
 # -- the fork server (Linux) -------------------------------------------------------------------------
