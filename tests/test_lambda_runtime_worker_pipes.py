@@ -108,3 +108,29 @@ def send(worker: subprocess.Popen, message: dict) -> None:
     assert worker.stdin is not None
     worker.stdin.write(json.dumps(message).encode() + b"\n")
     worker.stdin.flush()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="VmHWM is Linux's")
+def test_the_peak_memory_is_read_afresh_each_time_and_by_the_process_that_reads_it():
+    """The worker keeps /proc/self/status open; every read is new, and a forked child opens its own."""
+    from local_cloud.lambda_runtime import bootstrap
+
+    first = bootstrap._peak_bytes()
+    assert first is not None
+    block = bytearray(64 * 1024 * 1024)
+    block[::4096] = b"x" * len(block[::4096])  # touch every page: it is resident now
+    assert bootstrap._peak_bytes() >= first + 60 * 1024 * 1024
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its own status file, not the one its parent opened
+        bootstrap._peak_bytes()
+        os.write(write_end, str(bootstrap._status[0] if bootstrap._status else 0).encode())
+        os._exit(0)
+    os.close(write_end)
+    reader = os.fdopen(read_end, "rb")
+    try:
+        assert int(reader.read()) == pid
+    finally:
+        reader.close()
+        os.waitpid(pid, 0)
+    del block
