@@ -210,7 +210,7 @@ class Worker:
         if future.done() and not future.cancelled():
             return future.result()
         try:
-            return await asyncio.wait_for(asyncio.shield(future), 5.0)
+            return await within(asyncio.shield(future), 5.0)
         except asyncio.TimeoutError:
             return ""
 
