@@ -6,7 +6,9 @@ Started by path (never imports local_cloud or moto, so it stays light). Protocol
   then {"op": "init", ...} and {"op": "result", ..., "payload_follows": true} followed by a line with the response's
   JSON (the JSON texts of the event and the response are never escaped into strings: no second encode/decode)
 Handler output (print, logging, even C extensions) goes to stderr, which the parent reads as the log;
-after each init and invocation the worker writes an end marker there so the parent knows the log is complete.
+after each init and invocation the worker writes an end marker there so the parent knows the log is complete
+(after an invocation right behind the reply, so that one wakeup of the parent usually finds both).
+The main thread reads stdin itself between invocations (Linux; a reader thread elsewhere).
 When stdin closes (the local cloud stopped or died) the worker exits at once, with every process it started
 (it leads its own process group); on Linux it also dies with the local cloud's process (PR_SET_PDEATHSIG).
 It reports its memory (resident size, and on Linux its exact peak) so the local cloud can enforce MemorySize.
