@@ -128,8 +128,9 @@ class Worker:
         """Read what is already in the log pipe, here and now, rather than on the event loop's next wakeup.
 
         The bootstrap writes a reply and the end of its log right after each other, so when the reply is in,
-        the end of the log nearly always is too. Reads the log pipe's file descriptor as the transport does
-        (same callback-free order of feeding); whatever is not there yet arrives the usual way.
+        the end of the log nearly always is too. It reads the pipe's descriptor just as the transport's own
+        callback does, and feeds the same capture, so the order of the log is kept; whatever is not there yet
+        arrives the usual way.
         """
         if self._log_transport.is_closing():
             return
