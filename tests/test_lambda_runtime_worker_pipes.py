@@ -115,11 +115,12 @@ def test_the_peak_memory_is_read_afresh_each_time_and_by_the_process_that_reads_
     """The worker keeps /proc/self/status open; every read is new, and a forked child opens its own."""
     from local_cloud.lambda_runtime import bootstrap
 
+    bootstrap._reset_peak()  # this test process may have peaked higher before: start from its size now
     first = bootstrap._peak_bytes()
     assert first is not None
     block = bytearray(64 * 1024 * 1024)
     block[::4096] = b"x" * len(block[::4096])  # touch every page: it is resident now
-    assert bootstrap._peak_bytes() >= first + 60 * 1024 * 1024
+    assert bootstrap._peak_bytes() >= first + 48 * 1024 * 1024
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: its own status file, not the one its parent opened

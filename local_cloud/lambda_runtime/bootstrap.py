@@ -189,6 +189,7 @@ def _peak_bytes() -> int | None:
         start = data.index(b"\nVmHWM:") + 7
         return int(data[start:data.index(b"\n", start)].split()[0]) * 1024
     except (OSError, IndexError, ValueError, AttributeError):
+        _status = None  # a handler may have closed the file (or its number now names another): open it anew
         return None
 
 
