@@ -9,7 +9,8 @@ import importlib
 BENCHMARKS = {"lambda": "bench.lambda_runtime", "gateway": "bench.gateway", "chat": "bench.chat_broadcast",
               "dynamodb": "bench.dynamodb_transactions", "stale": "bench.chat_stale_members",
               "boundary": "bench.boundary", "web": "bench.web_page", "iam": "bench.iam", "learners": "bench.learners",
-              "profile": "bench.warm_route_profile", "chatcpu": "bench.chat_cpu", "reads": "bench.dynamodb_reads"}
+              "profile": "bench.warm_route_profile", "chatcpu": "bench.chat_cpu", "reads": "bench.dynamodb_reads",
+              "worker": "bench.worker_exchange"}
 
 
 def main() -> None:

@@ -84,6 +84,9 @@ def main() -> None:
     print(f"warm route, this process as the client: p50 {p(plain_times, 0.5):.2f} ms, p95 {p(plain_times, 0.95):.2f} ms; "
           f"the cloud's loop thread CPU per invocation {plain_cpu:.3f} ms")
     print(f"profiled (slower): p50 {p(times, 0.5):.2f} ms, p95 {p(times, 0.95):.2f} ms; CPU per invocation {cpu:.3f} ms")
+    iterations = sum(calls for (_file, _line, name), (calls, *_rest) in pstats.Stats(profiler).stats.items()  # type: ignore[attr-defined]
+                     if name == "_run_once")
+    print(f"event loop iterations per round trip (profiled run): {iterations / ECHOES:.2f}")
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(TOP)
     print(out.getvalue())

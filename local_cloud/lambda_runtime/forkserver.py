@@ -34,10 +34,10 @@ class ForkedProcess:
     Its exit status comes from the fork server (its parent), which reports it over the control socket.
     """
 
-    def __init__(self, pid: int, stdin: asyncio.StreamWriter, stdout: asyncio.StreamReader,
-                 stderr: asyncio.StreamReader) -> None:
+    def __init__(self, pid: int, stdin: asyncio.StreamWriter, stdout: asyncio.StreamReader, log_fd: int) -> None:
         self.pid = pid
-        self.stdin, self.stdout, self.stderr = stdin, stdout, stderr
+        self.stdin, self.stdout = stdin, stdout
+        self.log_fd = log_fd  # the read end of its stderr pipe: the Worker reads the log from it
         self.returncode: int | None = None
         self._exited = asyncio.get_running_loop().create_future()
 
@@ -163,8 +163,7 @@ class ForkServer:
             os.close(fd)
         stdin = await _writer(loop, pipes[0][1])
         stdout = await _reader(loop, pipes[1][0], self._limit)
-        stderr = await _reader(loop, pipes[2][0], self._limit)
-        process = ForkedProcess(pid, stdin, stdout, stderr)
+        process = ForkedProcess(pid, stdin, stdout, pipes[2][0])
         if pid in self._early_exits:
             process.exited(self._early_exits.pop(pid))
         else:

@@ -211,11 +211,15 @@ async def _run(worker: Worker, spec: FunctionSpec, invocation: Invocation, start
     init_log = started.init_log if started else ""
 
     # The REPORT line and the others are formatted when they are written (a moment later) or read (Tail),
-    # not here: the reply goes back to the caller first. Both use the one formatted copy.
-    @functools.cache
+    # not here: the reply goes back to the caller first. Both use the one formatted copy (a plain list as
+    # the cache: functools.cache would build a wrapper on every invocation).
+    formatted: list[str] = []
+
     def lines() -> list[str]:
-        report = cloudwatch.report_line(request_id, duration, spec.memory_size, max_memory, init_ms, status)
-        return cloudwatch.invocation_lines(request_id, spec.version, output, report, init_log)
+        if not formatted:  # never empty once formatted: START, END and REPORT at least
+            report = cloudwatch.report_line(request_id, duration, spec.memory_size, max_memory, init_ms, status)
+            formatted.extend(cloudwatch.invocation_lines(request_id, spec.version, output, report, init_log))
+        return formatted
 
     cloudwatch.write_lines_soon(spec.account, spec.region, spec.log_group_name, worker.log_stream_name, lines)
     return Completed(payload, failed, lines)

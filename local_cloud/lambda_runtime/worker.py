@@ -18,7 +18,7 @@ from typing import Any
 from ..deadline import within
 from . import processes
 from .forkserver import ForkedProcess, ForkServer
-from .log_capture import LogCapture
+from .log_capture import LogCapture, LogPipe
 from .memory import MemoryAccount
 
 BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
@@ -57,7 +57,8 @@ class Worker:
     It leads its own process group, and ending it (kill or stop) ends every process it started as well.
     """
 
-    def __init__(self, process: Process | ForkedProcess, marker: str = "", on_end: Callable[[Worker], None] | None = None) -> None:
+    def __init__(self, process: Process | ForkedProcess, log_pipe: tuple[asyncio.ReadTransport, LogPipe],
+                 marker: str = "", on_end: Callable[[Worker], None] | None = None) -> None:
         self.process = process
         self.pid = process.pid
         self.marker = marker
@@ -66,13 +67,14 @@ class Worker:
         self.out_of_memory = False  # set by the memory watcher when it killed this worker
         self.boto3_bytes: int | None = None  # what importing boto3 cost it, as it measured
         self._ended = False
-        self.capture = LogCapture()
         self.config_key: str | None = None
         self.log_stream_name = ""
         self.last_used = time.monotonic()
         self.invocations = 0
-        assert process.stderr is not None and process.stdout is not None
-        self._stderr_task = asyncio.ensure_future(self._pump_stderr(process.stderr))
+        assert process.stdout is not None
+        # The log is read as it arrives, so a chatty handler never blocks on a full pipe.
+        self._log_transport, self._log_pipe = log_pipe
+        self._log_fd = self._log_transport.get_extra_info("pipe").fileno()
         # The bootstrap says "ready" once boto3 is imported; until then it is a spare still warming up.
         self._ready_task = asyncio.ensure_future(process.stdout.readline())
 
@@ -80,18 +82,35 @@ class Worker:
     async def spawn(cls, marker: str = "", on_end: Callable[[Worker], None] | None = None) -> Worker:
         # Spawned from the event loop's thread, which lives as long as the cloud: PR_SET_PDEATHSIG (set by the
         # bootstrap) fires when the thread that started the process ends, not only the process.
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, str(BOOTSTRAP), stdin=PIPE, stdout=PIPE, stderr=PIPE,
-            env=worker_environment(marker), limit=MAX_MESSAGE_BYTES, **processes.new_session(),
-        )
-        return cls(process, marker, on_end)
+        # stderr is a pipe of our own (not asyncio's): its reads feed the log directly, see LogPipe.
+        log_fd, child_end = os.pipe()
+        try:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, str(BOOTSTRAP), stdin=PIPE, stdout=PIPE, stderr=child_end,
+                env=worker_environment(marker), limit=MAX_MESSAGE_BYTES, **processes.new_session(),
+            )
+        except BaseException:
+            os.close(log_fd)
+            raise
+        finally:
+            os.close(child_end)
+        return await cls._reading_log(process, log_fd, marker, on_end)
+
+    @classmethod
+    async def _reading_log(cls, process: Process | ForkedProcess, log_fd: int, marker: str,
+                           on_end: Callable[[Worker], None] | None) -> Worker:
+        capture = LogCapture()
+        log_pipe = await asyncio.get_running_loop().connect_read_pipe(lambda: LogPipe(capture),
+                                                                      os.fdopen(log_fd, "rb", 0))
+        return cls(process, log_pipe, marker, on_end)  # type: ignore[arg-type]
 
     @classmethod
     async def fork(cls, server: ForkServer, marker: str = "", on_end: Callable[[Worker], None] | None = None) -> Worker:
         """A worker forked by the fork server: boto3 is already imported, so it is ready at once."""
         env = worker_environment(marker)
         env["_LOCAL_CLOUD_PARENT"] = str(server.pid)  # its parent is the server: it dies with it
-        return cls(await server.fork(env), marker, on_end)  # type: ignore[arg-type]
+        process = await server.fork(env)
+        return await cls._reading_log(process, process.log_fd, marker, on_end)
 
     @property
     def alive(self) -> bool:
@@ -101,14 +120,30 @@ class Worker:
     def ready(self) -> bool:
         return self.alive and self._ready_task.done()
 
-    async def _pump_stderr(self, stderr: asyncio.StreamReader) -> None:
-        """Read the log continuously, so a chatty handler never blocks on a full pipe."""
-        while True:
-            chunk = await stderr.read(65536)
-            if not chunk:
-                break
+    @property
+    def capture(self) -> LogCapture:
+        return self._log_pipe.capture
+
+    def _read_log_now(self) -> None:
+        """Read what is already in the log pipe, here and now, rather than on the event loop's next wakeup.
+
+        The bootstrap writes a reply and the end of its log right after each other, so when the reply is in,
+        the end of the log nearly always is too. It reads the pipe's descriptor just as the transport's own
+        callback does, and feeds the same capture, so the order of the log is kept; whatever is not there yet
+        arrives the usual way.
+        """
+        if self._log_transport.is_closing():
+            return
+        for _ in range(8):  # a handler's thread that keeps writing must not keep us here
+            try:
+                chunk = os.read(self._log_fd, 262144)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                return
+            if not chunk:  # end of file: the transport sees it too and ends the log
+                return
             self.capture.feed(chunk)
-        self.capture.eof()
 
     async def wait_ready(self, timeout: float) -> None:
         """Wait until the bootstrap has imported boto3 (a spare may still be warming up)."""
@@ -135,13 +170,7 @@ class Worker:
             if not self._ready_task.done():
                 await asyncio.wait_for(asyncio.shield(self._ready_task), timeout)
             self._read_ready()
-            line = await within(self.process.stdout.readline(), timeout)
-            reply = json.loads(line) if line else None
-            if reply is not None and reply.pop("payload_follows", False):
-                payload = await within(self.process.stdout.readline(), timeout)
-                if not payload.endswith(b"\n"):  # the worker died while writing it
-                    line = b""
-                reply["payload"] = payload[:-1]
+            line, reply = await within(self._read_reply(), timeout)
         except asyncio.TimeoutError:
             await self.kill()
             return Exchange(None, await self._log(log_future), timed_out=True)
@@ -153,7 +182,22 @@ class Worker:
             await self._end_leftovers()
             status = await self._exit_status()
             return Exchange(None, await self._log(log_future), exit_status=status)
+        if not log_future.done():
+            self._read_log_now()
         return Exchange(reply, await self._log(log_future))
+
+    async def _read_reply(self) -> tuple[bytes, dict[str, Any] | None]:
+        """The reply's line (empty if the worker ended), decoded, with the response's line that may follow it."""
+        stdout = self.process.stdout
+        assert stdout is not None
+        line = await stdout.readline()
+        reply = json.loads(line) if line else None
+        if reply is not None and reply.pop("payload_follows", False):
+            payload = await stdout.readline()
+            if not payload.endswith(b"\n"):  # the worker died while writing it
+                line = b""
+            reply["payload"] = payload[:-1]
+        return line, reply
 
     def _read_ready(self) -> None:
         task = self._ready_task
@@ -162,12 +206,12 @@ class Worker:
                 self.boto3_bytes = json.loads(task.result() or b"{}").get("boto3_bytes")
 
     async def _log(self, future: asyncio.Future[str]) -> str:
-        # The marker is written before the reply, so it is normally there already; a killed worker
-        # delivers its log at end of file.
+        # The marker follows the reply at once, so it is normally there already (see _read_log_now); a killed
+        # worker delivers its log at end of file.
         if future.done() and not future.cancelled():
             return future.result()
         try:
-            return await asyncio.wait_for(asyncio.shield(future), 5.0)
+            return await within(asyncio.shield(future), 5.0)
         except asyncio.TimeoutError:
             return ""
 
@@ -222,9 +266,9 @@ class Worker:
 
     async def _finish_pipes(self) -> None:
         with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
-            await asyncio.wait_for(asyncio.shield(self._stderr_task), 1.0)
-        for task in (self._stderr_task, self._ready_task):
-            if not task.done():
-                task.cancel()
+            await asyncio.wait_for(asyncio.shield(self._log_pipe.closed), 1.0)
+        self._log_transport.close()  # what the handler started may hold it open: the log ends here
+        if not self._ready_task.done():
+            self._ready_task.cancel()
         if self.process.stdin is not None:
             self.process.stdin.close()
