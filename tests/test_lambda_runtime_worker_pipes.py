@@ -135,3 +135,41 @@ def test_the_peak_memory_is_read_afresh_each_time_and_by_the_process_that_reads_
         reader.close()
         os.waitpid(pid, 0)
     del block
+
+
+@pytest.mark.parametrize("own_log_pipe", [True, False], ids=["own pipe", "asyncio's stream (Windows)"])
+def test_a_spawned_worker_gives_the_same_log_whichever_way_its_pipe_is_read(monkeypatch, tmp_path, own_log_pipe):
+    """Windows' event loop cannot read a pipe of our own: there the log comes from asyncio's stream, by a task."""
+    import asyncio
+    import textwrap
+    import time
+
+    from local_cloud.lambda_runtime import worker as worker_module
+
+    monkeypatch.setattr(worker_module, "OWN_LOG_PIPE", own_log_pipe)
+    (tmp_path / "app.py").write_text(textwrap.dedent(MIXED_OUTPUT))
+    function = {"function_name": "pipes", "function_version": "$LATEST", "memory_size": 128,
+                "log_group_name": "/aws/lambda/pipes", "log_stream_name": "pipes"}
+
+    async def run() -> list[tuple[bytes, str]]:
+        worker = await worker_module.Worker.spawn()
+        try:
+            await worker.wait_ready(60)
+            init = await worker.exchange({"op": "init", "handler": "app.handler", "task_root": str(tmp_path),
+                                          "local_cloud_url": "http://127.0.0.1:9", "environment": {},
+                                          "function": function}, "init", 60)
+            assert init.reply is not None and init.reply["ok"], init
+            results = []
+            for n in range(3):
+                message = {"op": "invoke", "request_id": f"r{n}", "deadline_ms": int(time.time() * 1000) + 60_000,
+                           "invoked_function_arn": "arn", "client_context": None}
+                exchange = await worker.exchange(message, f"r{n}", 60, event_json=json.dumps({"n": n}))
+                assert exchange.reply is not None and exchange.reply["ok"], exchange
+                results.append((exchange.reply["payload"], exchange.log))
+            return results
+        finally:
+            await worker.stop()
+
+    for n, (payload, log) in enumerate(asyncio.run(run())):
+        assert payload == str(n).encode()
+        assert log.splitlines() == [f"print {n} one", f"fd1 {n}", f"stderr {n}", f"fd2 {n}", f"print {n} two"], log

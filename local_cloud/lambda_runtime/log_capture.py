@@ -95,3 +95,12 @@ class LogPipe(asyncio.Protocol):
         self.capture.eof()
         if not self.closed.done():
             self.closed.set_result(None)
+
+
+async def pump(stream: asyncio.StreamReader, pipe: LogPipe) -> None:
+    """Feed a LogPipe from a stream asyncio made (where the loop cannot read a pipe of our own: Windows)."""
+    try:
+        while chunk := await stream.read(65536):
+            pipe.data_received(chunk)
+    finally:
+        pipe.connection_lost(None)

@@ -18,13 +18,17 @@ from typing import Any
 from ..deadline import within
 from . import processes
 from .forkserver import ForkedProcess, ForkServer
-from .log_capture import LogCapture, LogPipe
+from .log_capture import LogCapture, LogPipe, pump
 from .memory import MemoryAccount
 
 BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
 # Invoke payloads reach 6 MB, and an init's or error's JSON may escape them into a protocol line.
 MAX_MESSAGE_BYTES = 32 * 1024 * 1024
 # What a worker inherits from the local cloud's environment: enough to run Python, nothing AWS-specific.
+# POSIX: the worker's stderr is a pipe of our own, read by the event loop's callback (LogPipe) and, when a reply
+# is in, at once (Worker._read_log_now). Windows' proactor loop reads only the overlapped pipes asyncio makes
+# itself, and a plain pipe would block there: asyncio's PIPE, read by a task, as before.
+OWN_LOG_PIPE = os.name != "nt"
 INHERITED_VARIABLES = ("PATH", "SYSTEMROOT", "SYSTEMDRIVE", "WINDIR", "COMSPEC", "PATHEXT", "TEMP", "TMP",
                        "TMPDIR", "HOME", "USERPROFILE", "LANG", "LC_ALL", "LC_CTYPE")
 
@@ -57,7 +61,7 @@ class Worker:
     It leads its own process group, and ending it (kill or stop) ends every process it started as well.
     """
 
-    def __init__(self, process: Process | ForkedProcess, log_pipe: tuple[asyncio.ReadTransport, LogPipe],
+    def __init__(self, process: Process | ForkedProcess, log_pipe: LogPipe, log_transport: asyncio.ReadTransport | None,
                  marker: str = "", on_end: Callable[[Worker], None] | None = None) -> None:
         self.process = process
         self.pid = process.pid
@@ -73,8 +77,14 @@ class Worker:
         self.invocations = 0
         assert process.stdout is not None
         # The log is read as it arrives, so a chatty handler never blocks on a full pipe.
-        self._log_transport, self._log_pipe = log_pipe
-        self._log_fd = self._log_transport.get_extra_info("pipe").fileno()
+        self._log_pipe, self._log_transport = log_pipe, log_transport
+        self._log_fd: int | None = None
+        self._log_pump: asyncio.Future[None] | None = None
+        if log_transport is not None:
+            self._log_fd = log_transport.get_extra_info("pipe").fileno()
+        else:  # asyncio's own stderr stream (Windows)
+            assert process.stderr is not None
+            self._log_pump = asyncio.ensure_future(pump(process.stderr, log_pipe))
         # The bootstrap says "ready" once boto3 is imported; until then it is a spare still warming up.
         self._ready_task = asyncio.ensure_future(process.stdout.readline())
 
@@ -82,6 +92,12 @@ class Worker:
     async def spawn(cls, marker: str = "", on_end: Callable[[Worker], None] | None = None) -> Worker:
         # Spawned from the event loop's thread, which lives as long as the cloud: PR_SET_PDEATHSIG (set by the
         # bootstrap) fires when the thread that started the process ends, not only the process.
+        if not OWN_LOG_PIPE:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, str(BOOTSTRAP), stdin=PIPE, stdout=PIPE, stderr=PIPE,
+                env=worker_environment(marker), limit=MAX_MESSAGE_BYTES, **processes.new_session(),
+            )
+            return cls(process, LogPipe(LogCapture()), None, marker, on_end)
         # stderr is a pipe of our own (not asyncio's): its reads feed the log directly, see LogPipe.
         log_fd, child_end = os.pipe()
         try:
@@ -100,9 +116,9 @@ class Worker:
     async def _reading_log(cls, process: Process | ForkedProcess, log_fd: int, marker: str,
                            on_end: Callable[[Worker], None] | None) -> Worker:
         capture = LogCapture()
-        log_pipe = await asyncio.get_running_loop().connect_read_pipe(lambda: LogPipe(capture),
-                                                                      os.fdopen(log_fd, "rb", 0))
-        return cls(process, log_pipe, marker, on_end)  # type: ignore[arg-type]
+        transport, log_pipe = await asyncio.get_running_loop().connect_read_pipe(lambda: LogPipe(capture),
+                                                                                 os.fdopen(log_fd, "rb", 0))
+        return cls(process, log_pipe, transport, marker, on_end)
 
     @classmethod
     async def fork(cls, server: ForkServer, marker: str = "", on_end: Callable[[Worker], None] | None = None) -> Worker:
@@ -132,7 +148,7 @@ class Worker:
         callback does, and feeds the same capture, so the order of the log is kept; whatever is not there yet
         arrives the usual way.
         """
-        if self._log_transport.is_closing():
+        if self._log_fd is None or self._log_transport is None or self._log_transport.is_closing():
             return
         for _ in range(8):  # a handler's thread that keeps writing must not keep us here
             try:
@@ -267,7 +283,11 @@ class Worker:
     async def _finish_pipes(self) -> None:
         with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
             await asyncio.wait_for(asyncio.shield(self._log_pipe.closed), 1.0)
-        self._log_transport.close()  # what the handler started may hold it open: the log ends here
+        # What the handler started may hold the pipe open: the log ends here.
+        if self._log_transport is not None:
+            self._log_transport.close()
+        elif self._log_pump is not None and not self._log_pump.done():
+            self._log_pump.cancel()
         if not self._ready_task.done():
             self._ready_task.cancel()
         if self.process.stdin is not None:
