@@ -15,6 +15,7 @@ from aiohttp import web
 # moto's server application: it picks the service from the signed Authorization header.
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+from .iam.operations import credential_scope
 from .lambda_runtime import cloudwatch
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Any]
@@ -26,8 +27,8 @@ def reads_logs(request: web.Request) -> bool:
     Only those can see the log lines still queued, so only they wait for them to be written: a DynamoDB read
     right after an invocation (the next chat message's get_item) does not pay for the last one's log.
     """
-    return (request.headers.get("X-Amz-Target", "").startswith("Logs_")
-            or "/logs/aws4_request" in request.headers.get("Authorization", ""))
+    scope = credential_scope(request.headers.get("Authorization", ""))
+    return request.headers.get("X-Amz-Target", "").startswith("Logs_") or (scope is not None and scope[2] == "logs")
 
 
 class MotoBridge:

@@ -153,9 +153,7 @@ class Worker:
         for _ in range(8):  # a handler's thread that keeps writing must not keep us here
             try:
                 chunk = os.read(self._log_fd, 262144)
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError:
+            except OSError:  # nothing there yet (BlockingIOError), or the pipe is gone
                 return
             if not chunk:  # end of file: the transport sees it too and ends the log
                 return
