@@ -513,6 +513,21 @@ def test_posts_are_ordered_and_a_slow_client_hits_limit_exceeded_without_blockin
     stuck.close()
 
 
+def test_a_post_is_answered_with_the_sealed_headers_before_its_frame_goes_out(learner, chat):
+    # The 200 is written before the frame (the poster prepares its next post meanwhile): it still carries
+    # the headers that keep a browser from reading an API answer as a page.
+    client = learner.management(chat["api_id"])
+    reader = connect(chat["url"])
+    reader_id = connection_id_of(learner, reader, chat["api_id"])
+    answer = client.post_to_connection(ConnectionId=reader_id, Data=b"sealed")
+    headers = answer["ResponseMetadata"]["HTTPHeaders"]
+    assert answer["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert headers["x-content-type-options"] == "nosniff"
+    assert "sandbox" in headers["content-security-policy"]
+    assert reader.recv() == "sealed"
+    reader.close()
+
+
 def test_flooding_client_loses_nothing_and_others_keep_working(learner, chat):
     flood, calm = connect(chat["url"]), connect(chat["url"])
     flood_id = connection_id_of(learner, flood, chat["api_id"])

@@ -79,23 +79,33 @@ class Connection:
         self.last_active_at = now_ms()
         self._outbox.put_nowait(data)
 
-    async def post(self, data: bytes) -> None:
-        """PostToConnection's data: written at once when nothing waits in the outbox and the socket has room.
+    def admit(self, data: bytes) -> bool:
+        """Take PostToConnection's data. True: the caller writes it now (write_now); False: it was queued.
 
-        That spares the writer task's turn of the event loop for every member of a broadcast. The write
-        then never waits: the socket's buffer is empty and the frame is under its high-water mark, so
-        asyncio takes it whole and aiohttp has no reason to pause. Otherwise (a slow reader, a big
-        message, something queued) it goes the queued way, in order, with its limits. Raises ConnectionGone
-        or OutboxFull like send.
+        It may be written at once when nothing waits in the outbox and the socket has room. That spares the
+        writer task's turn of the event loop for every member of a broadcast. The write then never waits:
+        the socket's buffer is empty and the frame is under its high-water mark, so asyncio takes it whole
+        and aiohttp has no reason to pause. Otherwise (a slow reader, a big message, something queued) it
+        goes the queued way, in order, with its limits. Raises ConnectionGone or OutboxFull like send.
+        The caller must call write_now before anything else can run on the loop, or the order is lost.
         """
         if not self._outbox.empty() or not self._has_room(len(data)):
             self.send(data)
-            return
+            return False
         if not self.open:
             raise ConnectionGone(self.connection_id)
-        assert self.ws is not None
         self.last_active_at = now_ms()
+        return True
+
+    async def write_now(self, data: bytes) -> None:
+        """Write data that admit said is to be written now."""
+        assert self.ws is not None
         await self._write(self.ws, data)
+
+    async def post(self, data: bytes) -> None:
+        """PostToConnection's data: written at once when admit allows it, else queued; in order either way."""
+        if self.admit(data):
+            await self.write_now(data)
 
     def _has_room(self, size: int) -> bool:
         transport = self._transport
