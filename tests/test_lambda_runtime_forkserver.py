@@ -91,6 +91,39 @@ def test_without_spare_workers_each_worker_imports_boto3_itself(cloud, lam, role
         cloud.send_control("settings", {"lambda_spare_workers": 1})
 
 
+# Counts how often botocore reads the disk to find a paginator, then makes a request that must reach the cloud.
+PAGINATOR_AND_REQUEST = """
+    import os
+
+    import boto3
+
+
+    def handler(event, context):
+        client = boto3.client("dynamodb")
+        listed = []
+        real_listdir = os.listdir
+        os.listdir = lambda *args: listed.append(args) or real_listdir(*args)
+        try:
+            client.get_paginator("scan")
+        finally:
+            os.listdir = real_listdir
+        try:
+            answer = sorted(client.describe_table(TableName="runtime-test"))
+        except client.exceptions.ResourceNotFoundException:
+            answer = ["ResourceNotFoundException"]
+        return {"listed": len(listed), "answer": answer}
+"""
+
+
+def test_a_spare_has_made_the_chats_requests_once_and_the_handlers_requests_still_go_out(cloud, lam, role):
+    # The spare's warm-up requests were answered inside it; the paginators' models are listed already (no
+    # disk reads in the handler), and the handler's own session is not stubbed: its request reaches the cloud.
+    name = deploy(cloud, role, PAGINATOR_AND_REQUEST)
+    _, body = invoke(lam, name)
+    assert body["listed"] == 0, body
+    assert body["answer"] in (["ResourceNotFoundException"], ["ResponseMetadata", "Table"]), body
+
+
 def test_lambda_fork_0_spawns_every_worker():
     with LocalCloud(env={"LOCAL_CLOUD_LAMBDA_FORK": "0"}) as other:
         role = create_role(other)

@@ -222,6 +222,20 @@ def _rewrite_execute_api_url(request, **_kwargs) -> None:
         request.url = f"{_local_cloud_url}/{match['api']}{match['rest'] or ''}"
 
 
+class _WarmUpBody:
+    """The body of a stubbed answer, as botocore reads a urllib3 response."""
+
+    def stream(self, **_kwargs):
+        yield b"{}"
+
+
+def _answer_warm_up_request(request, **_kwargs):
+    """Answer a warm-up request in the process: 200 with an empty JSON object."""
+    from botocore.awsrequest import AWSResponse
+
+    return AWSResponse(request.url, 200, {}, _WarmUpBody())
+
+
 # Standard-library and boto3 modules the workshop's functions (and most handlers) import besides boto3 itself.
 _COMMON_IMPORTS = ("boto3.dynamodb.conditions", "boto3.dynamodb.types", "botocore.config", "concurrent.futures",
                    "unicodedata", "gettext", "random", "datetime", "uuid", "base64", "hashlib", "urllib.parse")
@@ -245,10 +259,20 @@ def _prepare_boto3() -> None:
     # Parse the data files a chat handler needs now (endpoint rules, service models, boto3's resource
     # models) and let every later session reuse them: each session gets its own loader, sharing one cache.
     warm = boto3.session.Session(region_name="us-east-1", aws_access_key_id="warm", aws_secret_access_key="warm")
-    warm.resource("dynamodb", endpoint_url="http://127.0.0.1:9")
-    warm.client("apigatewaymanagementapi", endpoint_url="http://127.0.0.1:9")
+    warm.events.register("before-send", _answer_warm_up_request)  # this session's requests never leave
+    table = warm.resource("dynamodb", endpoint_url="http://127.0.0.1:9").Table("warm")
+    management = warm.client("apigatewaymanagementapi", endpoint_url="http://127.0.0.1:9")
     # The chat's functions also invoke Lambda (clean-up, members list): its model is large, parse it once here.
     warm.client("lambda", endpoint_url="http://127.0.0.1:9")
+    # One request of each kind a chat message makes, answered by the hook above: botocore's first request
+    # builds what every later one reuses, and listing the paginators reads the data folder of every service
+    # (about 8 ms). Paid once here, not in a learner's first message. A failure only means a slower first call.
+    try:
+        table.get_item(Key={"connectionId": "warm"}, ConsistentRead=True)
+        list(table.meta.client.get_paginator("scan").paginate(TableName="warm", IndexName="warm"))
+        management.post_to_connection(ConnectionId="warm", Data=b"warm")
+    except Exception:  # noqa: BLE001, S110 - an optimization only
+        pass
     # What handlers commonly import next, imported once here: forked workers share these pages too.
     for module in _COMMON_IMPORTS:
         with contextlib.suppress(ImportError):
