@@ -15,6 +15,7 @@ from aiohttp import web
 # moto's server application: it picks the service from the signed Authorization header.
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+from . import dynamodb_direct
 from .iam.operations import credential_scope
 from .lambda_runtime import cloudwatch
 
@@ -41,6 +42,8 @@ class MotoBridge:
         # moto's DynamoDB is not thread-safe: concurrent transact_write_items answer 500 or, rolling
         # back, overwrite each other's writes. DynamoDB itself is atomic per request, so serialise them.
         self._dynamodb_lock = threading.Lock()
+        # DynamoDB calls skip moto's Flask app (see dynamodb_direct); off, they take moto's own way.
+        self.direct_dynamodb = True
 
     async def handle(self, request: web.Request) -> web.Response:
         if reads_logs(request):  # function logs queued off the response path are there for whoever reads them
@@ -69,7 +72,10 @@ class MotoBridge:
 
         if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
             with self._dynamodb_lock:
-                payload = self._run(environ, start_response)
+                if self.direct_dynamodb and dynamodb_direct.handles(environ):
+                    payload = dynamodb_direct.call(environ, start_response)
+                else:
+                    payload = self._run(environ, start_response)
         else:
             payload = self._run(environ, start_response)
         return captured["status"], captured["headers"], payload
