@@ -42,8 +42,9 @@ class MotoBridge:
         # moto's DynamoDB is not thread-safe: concurrent transact_write_items answer 500 or, rolling
         # back, overwrite each other's writes. DynamoDB itself is atomic per request, so serialise them.
         self._dynamodb_lock = threading.Lock()
-        # DynamoDB calls skip moto's Flask app (see dynamodb_direct); off, they take moto's own way.
-        self.direct_dynamodb = True
+        # DynamoDB calls skip moto's Flask app (see dynamodb_direct); off, they take moto's own way, and an app
+        # given here sees every call.
+        self.direct_dynamodb = app is None
 
     async def handle(self, request: web.Request) -> web.Response:
         if reads_logs(request):  # function logs queued off the response path are there for whoever reads them
