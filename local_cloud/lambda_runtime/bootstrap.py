@@ -267,12 +267,10 @@ def _prepare_boto3() -> None:
     # One request of each kind a chat message makes, answered by the hook above: botocore's first request
     # builds what every later one reuses, and listing the paginators reads the data folder of every service
     # (about 8 ms). Paid once here, not in a learner's first message. A failure only means a slower first call.
-    try:
+    with contextlib.suppress(Exception):
         table.get_item(Key={"connectionId": "warm"}, ConsistentRead=True)
         list(table.meta.client.get_paginator("scan").paginate(TableName="warm", IndexName="warm"))
         management.post_to_connection(ConnectionId="warm", Data=b"warm")
-    except Exception:  # noqa: BLE001, S110 - an optimization only
-        pass
     # What handlers commonly import next, imported once here: forked workers share these pages too.
     for module in _COMMON_IMPORTS:
         with contextlib.suppress(ImportError):
