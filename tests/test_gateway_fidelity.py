@@ -513,7 +513,7 @@ def test_posts_are_ordered_and_a_slow_client_hits_limit_exceeded_without_blockin
     stuck.close()
 
 
-def test_a_post_is_answered_with_the_sealed_headers_before_its_frame_goes_out(learner, chat):
+def test_a_post_answered_before_its_frame_is_written_still_carries_the_sealed_headers(learner, chat):
     # The 200 is written before the frame (the poster prepares its next post meanwhile): it still carries
     # the headers that keep a browser from reading an API answer as a page.
     client = learner.management(chat["api_id"])

@@ -102,11 +102,6 @@ class Connection:
         assert self.ws is not None
         await self._write(self.ws, data)
 
-    async def post(self, data: bytes) -> None:
-        """PostToConnection's data: written at once when admit allows it, else queued; in order either way."""
-        if self.admit(data):
-            await self.write_now(data)
-
     def _has_room(self, size: int) -> bool:
         transport = self._transport
         if transport is None or transport.is_closing() or transport.get_write_buffer_size():

@@ -91,13 +91,14 @@ async def _post(conn: Connection, request: web.Request) -> web.Response:
         return aws_error(410, "GoneException")
     except OutboxFull:
         return aws_error(429, "LimitExceededException", "The WebSocket client side buffer is full")
-    response = seal(web.Response(status=200))
+    response = web.Response(status=200)
     if write_now:
         if _answers_without_waiting(request):
             # Answer first, then write the frame: the function posting to many members prepares its next post
             # (boto3's own work, most of a post's cost) while this frame goes out. Neither write can wait
             # (both sockets' buffers are empty), so nothing else runs in between and the frames keep their order.
-            await response.prepare(request)
+            # Sent from here, the answer gets the boundary's headers here (the front door seals the others).
+            await seal(response).prepare(request)
             await response.write_eof()
         await conn.write_now(data)
     return response
