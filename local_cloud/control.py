@@ -104,8 +104,9 @@ def send(endpoint_url: str, action: str, payload: dict[str, Any] | None = None, 
         with _opener.open(request, timeout=timeout) as response:
             answer = json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as error:
-        raise ControlError(f"The local cloud at {endpoint_url} refused {action!r} "
-                           f"(HTTP {error.code}): {_message(error.read())}") from None
+        with error:  # the error holds the open answer (and its socket) until closed
+            reason = _message(error.read())
+        raise ControlError(f"The local cloud at {endpoint_url} refused {action!r} (HTTP {error.code}): {reason}") from None
     except (OSError, ValueError) as error:
         raise ControlError(f"No local cloud answered {action!r} at {endpoint_url}: {error}") from None
     if not isinstance(answer, dict):

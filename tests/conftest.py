@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import gc
 import os
 import shutil
 import tempfile
@@ -90,3 +91,11 @@ def _close_websockets():
     from tests.helpers.gateway import close_opened
 
     close_opened()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _collect_garbage_after_each_module():
+    """A resource left open (a socket, a file) warns when collected: collect here, so the warning fails the module
+    that leaked it every time, not whichever later test happens to trigger a collection."""
+    yield
+    gc.collect()

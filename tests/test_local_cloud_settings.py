@@ -27,7 +27,8 @@ def _post(cloud, body: bytes, headers: dict[str, str] | None = None, *, with_sec
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+        with error:  # the error holds the open answer
+            return error.code, json.loads(error.read())
 
 
 def _init_duration(cloud, function: str) -> float | None:
