@@ -92,13 +92,13 @@ class Crowd:
             await member.ws.close()
 
 
-def name_everyone(cloud: LocalCloud) -> None:
-    """Give every unnamed connection a name straight in the table (setup, not measured).
+def name_everyone(cloud: LocalCloud, prefix: str = PREFIX) -> None:
+    """Give every unnamed connection of the chat deployed with `prefix` a name straight in its table (setup).
 
     Joining through setName would broadcast every join to everyone: 500 joins are 250,000 posts.
     """
     dynamodb = cloud.client("dynamodb")
-    table = f"{PREFIX}-connections"
+    table = f"{prefix}-connections"
     items = [item for page in dynamodb.get_paginator("scan").paginate(TableName=table) for item in page["Items"]]
     unnamed = [item["connectionId"]["S"] for item in items
                if "nameKey" not in item and not item["connectionId"]["S"].startswith("name#")]
