@@ -13,6 +13,7 @@ from . import (
     apigatewayv2_route_responses,
     apigatewayv2_routes,
     apigatewayv2_stages,
+    dynamodb_key_conditions,
     dynamodb_reads,
     dynamodb_responses,
     dynamodb_transactions,
@@ -52,6 +53,7 @@ def apply(settings: Settings) -> None:
     dynamodb_transactions.apply()
     dynamodb_responses.apply()
     dynamodb_reads.apply()
+    dynamodb_key_conditions.apply()
     lambda_code.apply()
     lambda_lifecycle.apply()
     s3_block_public_access.apply()
