@@ -111,7 +111,12 @@ def send(event, connection_ids, messages):
     started = time.perf_counter()
     results = [deliver(connection_ids[0])]
     first_post_ms = (time.perf_counter() - started) * 1000 / len(frames)
-    rest = connection_ids[1:]
+    if first_post_ms >= THREADS_PAY_OFF_MS and len(connection_ids) > 2:
+        # One slow post may just be a busy moment (a laptop doing something else): time a second one.
+        started = time.perf_counter()
+        results.append(deliver(connection_ids[1]))
+        first_post_ms = min(first_post_ms, (time.perf_counter() - started) * 1000 / len(frames))
+    rest = connection_ids[len(results):]
     workers = min(broadcast_workers(first_post_ms), len(rest))
     if workers <= 1:
         results += [deliver(connection_id) for connection_id in rest]

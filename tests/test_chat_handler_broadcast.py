@@ -4,6 +4,7 @@ Stale connections (posts that answer Gone) are in test_chat_handler_stale.py.
 """
 
 import json
+import threading
 
 import pytest
 
@@ -56,6 +57,28 @@ def test_posts_run_on_several_threads_and_on_one_when_told(chat, monkeypatch):
     chat.posts.threads.clear()
     chat.call("sendPublic", "M0", {"message": "one by one"})
     assert len(chat.posts.threads) == 1
+
+
+def test_one_slow_post_is_timed_again_before_threads_are_chosen(chat, monkeypatch):
+    for number in range(8):
+        chat.join(f"M{number}", f"Member{number}")
+    chat.call("sendPublic", "M0", {"message": "warm"})  # the first call's client setup is not what is timed
+    real_post = chat.posts.post_to_connection
+    slow = []
+
+    def post(ConnectionId, Data):  # noqa: N803 (boto3's names)
+        if ConnectionId != "M0" and not slow:  # the broadcast's first post (M0's own copy went before)
+            slow.append(ConnectionId)
+            threading.Event().wait(0.05)  # a busy moment, then the machine is quick again
+        return real_post(ConnectionId=ConnectionId, Data=Data)
+
+    monkeypatch.setattr(chat.posts, "post_to_connection", post)
+    monkeypatch.setattr(chat_connections, "THREADS_PAY_OFF_MS", 20.0)  # room for a busy test machine's quick post
+    chat.posts.threads.clear()
+    chat.call("sendPublic", "M0", {"message": "one slow post"})
+    assert slow
+    assert len(chat.posts.threads) == 1  # the second post was quick: a plain loop
+    assert all(chat.texts(f"M{number}", "publicMessage")[-1] == "Member0: one slow post" for number in range(8))
 
 
 def test_the_management_client_is_built_from_the_event_once_per_endpoint(chat):
