@@ -95,7 +95,8 @@ def _close_websockets():
 
 @pytest.fixture(scope="module", autouse=True)
 def _collect_garbage_after_each_module():
-    """A resource left open (a socket, a file) warns when collected: collect here, so the warning fails the module
-    that leaked it every time, not whichever later test happens to trigger a collection."""
+    """A resource left open (a socket, a file) warns only when it is collected, and a collection can come at any
+    time, in any later test (or between tests, where the warning is lost). Collecting here makes it come at the
+    latest at the end of the module that leaked it, while warnings are errors."""
     yield
     gc.collect()
