@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import time
@@ -11,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..deadline import within
 from . import cloudwatch
 from .functions import FunctionSpec
 from .memory import MemoryWatch
@@ -21,6 +23,11 @@ MAX_RESPONSE_BYTES = 6291556
 # Idle workers beyond the most that ran at once in this many recent seconds are retired this soon:
 # a burst's extra workers do not hold their memory for the whole idle timeout.
 SURPLUS_IDLE_SECONDS = 30.0
+# An Event invocation waits this long for a busy worker of its function to come free before it starts a new
+# one. AWS queues such events too; without the wait, a function that invokes itself (the chat's $connect
+# follow-up) would start a second environment while the first is finishing, and on a laptop that cold start
+# competes with the next message's.
+EVENT_PATIENCE_SECONDS = 0.1
 
 
 @dataclass
@@ -83,12 +90,17 @@ class FunctionPool:
         self._memory_watch = memory_watch  # None: MemorySize is reported, not enforced
         self._retired = False
         self._peaks: deque[tuple[int, int]] = deque()  # (second, most invocations running at once in it)
+        self._freed = asyncio.Event()  # set and cleared at once each time a worker comes back idle
 
     @property
     def workers(self) -> list[Worker]:
         return [*self._idle, *self._busy]
 
-    async def invoke(self, spec: FunctionSpec, invocation: Invocation) -> Completed:
+    async def invoke(self, spec: FunctionSpec, invocation: Invocation, patient: bool = False) -> Completed:
+        """Run one invocation; a `patient` one (an Event) first waits a moment for a busy worker to come free."""
+        if patient and not self._idle and self._busy:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await within(self._freed.wait(), EVENT_PATIENCE_SECONDS)
         async with self._slots:
             config_key = spec.config_key
             if config_key != self._config_key:  # new code or configuration: old workers go
@@ -115,6 +127,8 @@ class FunctionPool:
             if worker.alive and worker.config_key == self._config_key and not self._retired:
                 worker.last_used = time.monotonic()
                 self._idle.append(worker)
+                self._freed.set()  # wakes the patient invocations waiting now; later ones wait for the next
+                self._freed.clear()
             else:
                 await worker.stop()
             return completed

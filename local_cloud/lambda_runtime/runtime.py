@@ -230,19 +230,19 @@ class LambdaRuntime:
         cloudwatch.write_lines(spec.account, spec.region, spec.log_group_name, stream, message.splitlines())
 
     # -- running ------------------------------------------------------------------------------------
-    async def _run(self, spec: FunctionSpec, invocation: Invocation) -> Completed:
+    async def _run(self, spec: FunctionSpec, invocation: Invocation, patient: bool = False) -> Completed:
         if not spec.is_python:
             return _unsupported_runtime(spec, invocation)
         pool = self._pools.get(spec.pool_key)
         if pool is None:
             pool = self._pools[spec.pool_key] = FunctionPool(self._start_worker, self.settings.lambda_max_workers,
                                                              self._memory_watch)
-        return await pool.invoke(spec, invocation)
+        return await pool.invoke(spec, invocation, patient)
 
     async def _run_in_background(self, spec: FunctionSpec, invocation: Invocation) -> None:
         """An Event invocation: nobody waits for it, so a failure of the runtime itself is logged here."""
         try:
-            await self._run(spec, invocation)
+            await self._run(spec, invocation, patient=True)
         except Exception:  # noqa: BLE001 - the caller already got its 202
             log.exception("the Event invocation %s of %s could not run", invocation.request_id, spec.name)
 
