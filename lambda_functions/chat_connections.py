@@ -106,18 +106,23 @@ def send(event, connection_ids, messages):
                 return connection_id
         return None
 
+    def timed_deliver(connection_id):
+        """deliver, and how many milliseconds each post took."""
+        started = time.perf_counter()
+        result = deliver(connection_id)
+        return result, (time.perf_counter() - started) * 1000 / len(frames)
+
     # The first connection is posted to alone, and timed: a post that waited on the network (AWS) means
     # threads will overlap those waits; a post that waited on nothing means a plain loop is fastest.
-    started = time.perf_counter()
-    results = [deliver(connection_ids[0])]
-    first_post_ms = (time.perf_counter() - started) * 1000 / len(frames)
-    if first_post_ms >= THREADS_PAY_OFF_MS and len(connection_ids) > 2:
+    result, post_ms = timed_deliver(connection_ids[0])
+    results = [result]
+    if post_ms >= THREADS_PAY_OFF_MS and len(connection_ids) > 2:
         # One slow post may just be a busy moment (a laptop doing something else): time a second one.
-        started = time.perf_counter()
-        results.append(deliver(connection_ids[1]))
-        first_post_ms = min(first_post_ms, (time.perf_counter() - started) * 1000 / len(frames))
+        result, second_post_ms = timed_deliver(connection_ids[1])
+        results.append(result)
+        post_ms = min(post_ms, second_post_ms)
     rest = connection_ids[len(results):]
-    workers = min(broadcast_workers(first_post_ms), len(rest))
+    workers = min(broadcast_workers(post_ms), len(rest))
     if workers <= 1:
         results += [deliver(connection_id) for connection_id in rest]
     else:

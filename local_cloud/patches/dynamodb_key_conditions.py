@@ -8,6 +8,7 @@ moto also accepted a condition ending in a dangling AND, which AWS refuses as a 
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -35,6 +36,7 @@ def refusal(expression: str) -> MockValidationException:
 
 
 def _answered_like_aws(original: Any) -> Any:
+    @functools.wraps(original)  # __wrapped__: the tests can still call moto's own parser
     def parse_expression(key_condition_expression: str, *args: Any, **kwargs: Any) -> Any:
         if _DANGLING_AND.search(key_condition_expression):
             raise refusal(key_condition_expression)
@@ -43,7 +45,6 @@ def _answered_like_aws(original: Any) -> Any:
         except (AssertionError, IndexError):  # the tokenizer met what it did not expect
             raise refusal(key_condition_expression) from None
 
-    parse_expression.__wrapped__ = original  # type: ignore[attr-defined]
     return parse_expression
 
 
